@@ -1,0 +1,64 @@
+"""What every command shares: the app, sub-apps, settings from the environment, output."""
+
+from __future__ import annotations
+
+import logging
+import os
+from pathlib import Path
+from typing import Annotated, Optional
+
+import typer
+from rich.console import Console
+from rich.logging import RichHandler
+
+from newswatch.settings import Settings, describe_environment
+
+# Outside a terminal rich would wrap at 80 columns; tables and evidence read better wider.
+console = Console(width=None if os.isatty(1) else 120)
+err_console = Console(stderr=True, width=None if os.isatty(2) else 120)
+
+_ENV_HELP = "\n\n".join(f"{name}: {doc}" for name, doc in describe_environment())
+
+app = typer.Typer(
+    help="newswatch: collect news feeds into Kafka, classify them, alert watch officers.\n\n"
+    "Settings come from the environment:\n\n" + _ENV_HELP,
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+    rich_markup_mode=None,
+)
+
+kafka_app = typer.Typer(no_args_is_help=True, add_completion=False)
+topics_app = typer.Typer(no_args_is_help=True, add_completion=False)
+rules_app = typer.Typer(no_args_is_help=True, add_completion=False)
+
+# name -> (sub-app, help); added to `app` once, after every cmd_* module registered commands.
+SUB_APPS: dict[str, tuple[typer.Typer, str]] = {
+    "kafka": (kafka_app, "Local single-node Apache Kafka (KRaft) for development and tests."),
+    "topics": (topics_app, "Create and verify the pipeline's topics."),
+    "rules": (rules_app, "Check, test and compare rule files."),
+}
+
+ConfigDirOption = Annotated[
+    Optional[Path],
+    typer.Option("--config-dir", help="Directory with feeds.yaml, rules.yaml, alerts.yaml "
+                 "(default: NEWSWATCH_CONFIG_DIR or config/).", show_default=False),
+]
+
+
+@app.callback()
+def _global(verbose: Annotated[int, typer.Option("--verbose", "-v", count=True,
+                                                 help="More log output (-vv for debug).")] = 0,
+            ) -> None:
+    level = (logging.WARNING, logging.INFO, logging.DEBUG)[min(verbose, 2)]
+    if os.environ.get("NEWSWATCH_LOG_LEVEL"):
+        level = logging.getLevelName(os.environ["NEWSWATCH_LOG_LEVEL"].upper())
+    logging.basicConfig(level=level, format="%(name)s: %(message)s", datefmt="[%X]",
+                        handlers=[RichHandler(console=err_console, show_path=False)],
+                        force=True)
+    # kafka-python logs every refused connection; newswatch reports those itself.
+    logging.getLogger("kafka").setLevel(logging.DEBUG if verbose >= 2 else logging.CRITICAL)
+
+
+def load_settings(config_dir: Path | None = None) -> Settings:
+    return Settings.load().with_config_dir(config_dir)

@@ -1,0 +1,216 @@
+"""Message contracts: one frozen record type per topic, JSON on the wire.
+
+Every record carries a `schema` field (`newswatch.article/1`, ...). Readers look the schema up
+in `SCHEMAS` and refuse unknown ones with a `DecodeError`, so an old record stays readable when
+a format grows (add `/2` next to `/1`, never change `/1` in place).
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime, timezone
+from typing import Annotated, Any, ClassVar, Literal
+
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError
+
+from newswatch.errors import DecodeError
+
+
+def _to_utc(value: datetime) -> datetime:
+    if value.tzinfo is None:
+        return value.replace(tzinfo=timezone.utc)
+    return value.astimezone(timezone.utc)
+
+
+UtcDatetime = Annotated[datetime, AfterValidator(_to_utc)]
+"""A datetime that is always timezone-aware UTC (naive input is taken as UTC)."""
+
+Severity = Literal["none", "low", "medium", "high", "critical"]
+SEVERITY_ORDER: dict[str, int] = {"none": 0, "low": 1, "medium": 2, "high": 3, "critical": 4}
+Category = Literal["cooperation", "dispute", "drills"]
+CATEGORIES: tuple[str, ...] = ("cooperation", "dispute", "drills")
+AlertStatus = Literal["intent", "posted", "duplicate", "throttled", "failed", "dead-lettered"]
+
+
+def utcnow() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+class Record(BaseModel):
+    """Base of every message. Subclasses set `SCHEMA` and declare `schema` as that literal."""
+
+    model_config = ConfigDict(frozen=True, extra="ignore")
+    SCHEMA: ClassVar[str]
+
+    def to_json(self) -> bytes:
+        return self.model_dump_json(by_alias=True).encode("utf-8")
+
+    @classmethod
+    def from_json(cls, data: bytes | str) -> "Record":
+        record = decode(data)
+        if not isinstance(record, cls):
+            raise DecodeError(
+                f"expected schema {cls.SCHEMA!r}, got {record.SCHEMA!r}",
+                fix="check that the record was read from the right topic",
+            )
+        return record
+
+
+class Article(Record):
+    SCHEMA: ClassVar[str] = "newswatch.article/1"
+    schema_: Literal["newswatch.article/1"] = Field("newswatch.article/1", alias="schema")
+    id: str
+    feed_id: str
+    source: str
+    url: str | None = None
+    guid: str | None = None
+    title: str = ""
+    summary: str = ""
+    content: str = ""
+    language: str = "en"
+    tags: tuple[str, ...] = ()
+    published_at: UtcDatetime | None = None
+    fetched_at: UtcDatetime
+    content_hash: str
+    update: bool = Field(False, description="True when this is an edit of an article "
+                         "already produced (same id, new content_hash).")
+
+    model_config = ConfigDict(frozen=True, extra="ignore", populate_by_name=True)
+
+
+class Match(BaseModel):
+    """One piece of evidence: which rule matched what, where, in which sentence."""
+
+    model_config = ConfigDict(frozen=True)
+    rule_id: str
+    category: str
+    text: str
+    field: Literal["title", "summary", "content", "text"]
+    start: int = Field(description="character offset of the match in the field")
+    end: int
+    sentence: str
+
+
+class RulesetRef(BaseModel):
+    model_config = ConfigDict(frozen=True)
+    name: str
+    version: str = Field(description="hash of the rules file that produced the decision")
+
+
+class Provenance(BaseModel):
+    """Where a derived record's input sat in Kafka."""
+
+    model_config = ConfigDict(frozen=True)
+    topic: str
+    partition: int
+    offset: int
+
+
+class Decision(Record):
+    SCHEMA: ClassVar[str] = "newswatch.decision/1"
+    schema_: Literal["newswatch.decision/1"] = Field("newswatch.decision/1", alias="schema")
+    article_id: str
+    title: str = ""
+    url: str | None = None
+    source: str = ""
+    feed_id: str = ""
+    tags: tuple[str, ...] = ()
+    published_at: UtcDatetime | None = None
+    content_hash: str = ""
+    ruleset: RulesetRef
+    categories: tuple[str, ...] = ()
+    severity: Severity = "none"
+    score: float = 0.0
+    matches: tuple[Match, ...] = ()
+    decided_at: UtcDatetime
+    input: Provenance | None = None
+
+    model_config = ConfigDict(frozen=True, extra="ignore", populate_by_name=True)
+
+    @property
+    def matched(self) -> bool:
+        return bool(self.categories)
+
+
+class Alert(Record):
+    """One line of the alert ledger: an intent, a result, or a suppression."""
+
+    SCHEMA: ClassVar[str] = "newswatch.alert/1"
+    schema_: Literal["newswatch.alert/1"] = Field("newswatch.alert/1", alias="schema")
+    alert_id: str
+    article_id: str
+    route: str
+    channel: str
+    status: AlertStatus
+    decision: Provenance | None = None
+    ruleset_version: str = ""
+    title: str = ""
+    url: str | None = None
+    ts: str | None = Field(None, description="Slack message ts, where posted")
+    thread_ts: str | None = None
+    attempts: int = 0
+    error: str | None = None
+    duplicate_of: str | None = None
+    at: UtcDatetime
+
+    model_config = ConfigDict(frozen=True, extra="ignore", populate_by_name=True)
+
+
+class DeadLetter(Record):
+    """A record some stage could not handle, kept with its origin and the reason."""
+
+    SCHEMA: ClassVar[str] = "newswatch.deadletter/1"
+    schema_: Literal["newswatch.deadletter/1"] = Field("newswatch.deadletter/1", alias="schema")
+    stage: str
+    reason: str
+    source: Provenance | None = None
+    key: str | None = None
+    value: str = Field("", description="the original value, decoded as UTF-8 with "
+                       "replacement characters where it was not valid UTF-8")
+    at: UtcDatetime
+
+    model_config = ConfigDict(frozen=True, extra="ignore", populate_by_name=True)
+
+
+class RulesetRecord(Record):
+    """A ruleset a processor used, keyed by version hash in a compacted topic."""
+
+    SCHEMA: ClassVar[str] = "newswatch.ruleset/1"
+    schema_: Literal["newswatch.ruleset/1"] = Field("newswatch.ruleset/1", alias="schema")
+    name: str
+    version: str
+    source_path: str = ""
+    text: str
+    recorded_at: UtcDatetime
+
+    model_config = ConfigDict(frozen=True, extra="ignore", populate_by_name=True)
+
+
+SCHEMAS: dict[str, type[Record]] = {
+    cls.SCHEMA: cls for cls in (Article, Decision, Alert, DeadLetter, RulesetRecord)
+}
+
+
+def decode(data: bytes | str | None) -> Record:
+    """Parse one record of any known schema; every failure is a DecodeError with the cause."""
+    if data is None:
+        raise DecodeError("empty record (tombstone)", fix="producers never send null values")
+    try:
+        obj: Any = json.loads(data)
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise DecodeError(f"not JSON: {exc}", fix="only newswatch producers may write here") from None
+    if not isinstance(obj, dict):
+        raise DecodeError(f"expected a JSON object, got {type(obj).__name__}")
+    name = obj.get("schema")
+    cls = SCHEMAS.get(name) if isinstance(name, str) else None
+    if cls is None:
+        raise DecodeError(
+            f"unknown schema {name!r}; known: {', '.join(sorted(SCHEMAS))}",
+            fix="upgrade newswatch if a newer version wrote this record",
+        )
+    try:
+        return cls.model_validate(obj)
+    except ValidationError as exc:
+        err = exc.errors()[0]
+        where = ".".join(str(p) for p in err["loc"]) or "record"
+        raise DecodeError(f"{name}: {where}: {err['msg']} ({exc.error_count()} error(s))") from None
