@@ -1,0 +1,5 @@
+"""`python -m newswatch` is the `newswatch` console script."""
+
+from newswatch.cli import entry
+
+entry()

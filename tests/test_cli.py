@@ -1,0 +1,45 @@
+"""The console script: help, exit codes, one-line errors."""
+
+import os
+import subprocess
+import sys
+
+import pytest
+
+
+def run(*args, env=None):
+    return subprocess.run([sys.executable, "-m", "newswatch", *args], capture_output=True,
+                          text=True, timeout=120, env=env)
+
+
+def test_help_lists_every_job_of_the_design():
+    result = run("--help")
+    assert result.returncode == 0
+    for command in ("kafka", "topics", "demo"):
+        assert command in result.stdout
+    for variable in ("KAFKA_BOOTSTRAP_SERVERS", "SLACK_BOT_TOKEN", "NEWSWATCH_TOPIC_PREFIX",
+                     "NEWSWATCH_CONFIG_DIR", "NEWSWATCH_SLACK_API_URL"):
+        assert variable in result.stdout
+
+
+def test_unknown_command_is_a_usage_error_with_exit_2():
+    result = run("frobnicate")
+    assert result.returncode == 2
+    assert "No such command" in result.stderr
+
+
+def test_bad_setting_is_exit_2_with_the_variable_named():
+    env = {**os.environ, "NEWSWATCH_KAFKA_PORT": "not-a-port"}
+    result = run("kafka", "status", env=env)
+    assert result.returncode == 2
+    assert "NEWSWATCH_KAFKA_PORT" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_unreachable_broker_is_exit_1_with_the_fix():
+    env = {**os.environ, "KAFKA_BOOTSTRAP_SERVERS": "127.0.0.1:9"}
+    result = run("topics", "create", env=env)
+    assert result.returncode == 1
+    assert "cannot reach Kafka at 127.0.0.1:9" in result.stderr
+    assert "newswatch kafka up" in result.stderr
+    assert "Traceback" not in result.stderr
