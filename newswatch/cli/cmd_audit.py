@@ -1,0 +1,93 @@
+"""`newswatch audit ARTICLE_ID`: the article, every decision on it, every alert for it."""
+
+from __future__ import annotations
+
+import json
+from typing import Annotated
+
+import typer
+from rich.markup import escape
+from rich.table import Table
+
+from newswatch.audit import AuditReport, audit
+from newswatch.cli.common import console, load_settings
+
+
+def _when(dt) -> str:
+    return dt.strftime("%Y-%m-%d %H:%M:%SZ") if dt else "-"
+
+
+def render(report: AuditReport) -> None:
+    console.rule(f"audit of article {escape(report.article_id)}")
+    console.print(f"[bold]Article[/] — {len(report.articles)} version(s) collected")
+    if not report.articles:
+        console.print("  (not in the articles topic: lost to retention, or never collected)")
+    for found in report.articles:
+        a = found.record
+        kind = "edit" if a.update else "first version"
+        console.print(f"  {kind}, content_hash {a.content_hash}, fetched {_when(a.fetched_at)}, "
+                      f"published {_when(a.published_at)} — {found.where.topic} "
+                      f"p{found.where.partition}@{found.where.offset}", highlight=False)
+        console.print(f"    [bold]{escape(a.title)}[/]", highlight=False)
+        console.print(f"    {escape(a.url or '')}  feed={escape(a.feed_id)} "
+                      f"source={escape(a.source)}", highlight=False)
+
+    console.print(f"\n[bold]Decisions[/] — {len(report.decisions)}")
+    for found in report.decisions:
+        d = found.record
+        rules = report.rulesets.get(d.ruleset.version)
+        recorded = (f"recorded {_when(rules.recorded_at)} from {escape(rules.source_path)}"
+                    if rules else "[yellow]ruleset text not found in the rulesets topic[/]")
+        cats = ", ".join(d.categories) or "no category"
+        src = f"from {d.input.topic} p{d.input.partition}@{d.input.offset}" if d.input else ""
+        console.print(f"  {_when(d.decided_at)}: [bold]{cats}[/] severity {d.severity} "
+                      f"score {d.score:g} — ruleset {escape(d.ruleset.name)}@{d.ruleset.version} "
+                      f"({recorded}) {src}, content_hash {d.content_hash}", highlight=False)
+        for m in d.matches:
+            console.print(f"    {escape(m.rule_id)} [{m.category}] {escape(m.field)}"
+                          f"[{m.start}:{m.end}] «{escape(m.text)}» in: {escape(m.sentence)}",
+                          highlight=False)
+
+    grouped = report.alerts_by_id()
+    console.print(f"\n[bold]Alerts[/] — {len(grouped)} alert id(s), "
+                  f"{len(report.alerts)} ledger record(s)")
+    if grouped:
+        table = Table("alert id", "at", "route", "channel", "status", "slack ts", "attempts",
+                      "detail")
+        for alert_id, founds in grouped.items():
+            for found in founds:
+                a = found.record
+                detail = a.error or (f"duplicate of {a.duplicate_of}" if a.duplicate_of else "")
+                table.add_row(alert_id, _when(a.at), a.route, a.channel, a.status, a.ts or "",
+                              str(a.attempts), escape(detail))
+        console.print(table)
+    if report.unreadable:
+        console.print(f"\n[yellow]{len(report.unreadable)} unreadable record(s):[/]")
+        for line in report.unreadable:
+            console.print(f"  {escape(line)}", highlight=False)
+
+
+def audit_command(
+    article_id: Annotated[str, typer.Argument(help="The article id (shown in every alert).")],
+    as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object instead.")] = False,
+) -> None:
+    """Show the article as collected, every decision on it, every alert for it — from the topics."""
+    report = audit(load_settings(), article_id)
+    if as_json:
+        out = {
+            "article_id": report.article_id,
+            "articles": [f.record.model_dump(mode="json", by_alias=True) for f in report.articles],
+            "decisions": [f.record.model_dump(mode="json", by_alias=True)
+                          for f in report.decisions],
+            "rulesets": {v: r.model_dump(mode="json", by_alias=True)
+                         for v, r in report.rulesets.items()},
+            "alerts": [f.record.model_dump(mode="json", by_alias=True) for f in report.alerts],
+            "unreadable": report.unreadable,
+        }
+        print(json.dumps(out, ensure_ascii=False, indent=2))
+        return
+    render(report)
+
+
+def register(app: typer.Typer) -> None:
+    app.command("audit")(audit_command)
