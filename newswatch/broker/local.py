@@ -244,11 +244,12 @@ class LocalKafka:
         )
 
     def _format(self, java: str, classpath: str) -> None:
+        # A base64 id may start with "-"; passed as `--cluster-id=` it is never read as an option.
         cluster_id = base64.urlsafe_b64encode(uuid.uuid4().bytes).decode().rstrip("=")
         proc = subprocess.run(
             [java, "-Xmx256m", f"-Dlog4j2.configurationFile={self.home / 'log4j2.properties'}",
              "-cp", classpath, "kafka.tools.StorageTool", "format", "--standalone",
-             "-t", cluster_id, "-c", str(self.properties)],
+             f"--cluster-id={cluster_id}", "-c", str(self.properties)],
             capture_output=True, text=True, timeout=120,
         )
         if proc.returncode != 0:
