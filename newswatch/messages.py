@@ -152,6 +152,13 @@ class Alert(Record):
     error: str | None = None
     duplicate_of: str | None = None
     at: UtcDatetime
+    # Optional, added later (old records read with the defaults):
+    severity: Severity | None = Field(None, description="the decision's severity")
+    categories: tuple[str, ...] = Field((), description="the decision's categories")
+    digest_id: str | None = Field(None, description="status throttled: the digest (an "
+                                  "alert id) that lists this alert")
+    throttle_wait_ms: float | None = Field(None, description="status posted: how long the "
+                                           "per-channel rate limit held the post back")
 
     model_config = ConfigDict(frozen=True, extra="ignore", populate_by_name=True)
 
