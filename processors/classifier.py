@@ -1,0 +1,161 @@
+"""Classify one article under one ruleset, explaining every point down to the sentence.
+
+Scoring: a rule's hits that pass its context and exclusions earn `score` times the weight of
+where they stand (title 2, lead 1.5, body 1 by default), counting at most `max_hits`
+sentences. A category is raised when its rules' points reach its threshold; `implies` raises
+further categories (drills -> cooperation). Severity is the highest severity among the
+scoring rules of the raised categories; the decision's score is the highest points among the
+raised categories (or among all categories when none is raised).
+
+Deterministic: the same article under the same ruleset gives the same decision, apart from
+`decided_at`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Iterator
+
+from newswatch.messages import SEVERITY_ORDER, Article, Decision, Match, Provenance, utcnow
+from processors.conditions import accepted
+from processors.fielddoc import FieldDoc
+from processors.ruleset import Ruleset
+
+MAX_MATCHES_PER_RULE = 5
+MAX_MATCHES = 60
+_SEVERITIES = sorted(SEVERITY_ORDER, key=SEVERITY_ORDER.__getitem__)
+
+
+@dataclass
+class Verdict:
+    """The full explanation behind a decision (what `rules test` prints)."""
+
+    categories: tuple[str, ...]
+    severity: str
+    score: float
+    matches: tuple[Match, ...]
+    category_points: dict[str, float] = field(default_factory=dict)
+    rule_points: dict[str, float] = field(default_factory=dict)
+
+
+class Classifier:
+    def __init__(self, ruleset: Ruleset) -> None:
+        self.ruleset = ruleset
+        self.nlp = ruleset.nlp
+        self.spec = ruleset.spec
+        self._weights = {"title": self.spec.scoring.title, "lead": self.spec.scoring.lead,
+                         "body": self.spec.scoring.body}
+        self._required = [(rule, rule.required_terms()) for rule in ruleset.rules]
+
+    # -- public API -------------------------------------------------------------------------
+
+    def classify_article(self, article: Article, provenance: Provenance | None = None,
+                         decided_at: datetime | None = None) -> Decision:
+        verdict = self.explain(article_fields(article))
+        return Decision(
+            article_id=article.id, title=article.title, url=article.url, source=article.source,
+            feed_id=article.feed_id, tags=article.tags, published_at=article.published_at,
+            content_hash=article.content_hash, ruleset=self.ruleset.ref,
+            categories=verdict.categories, severity=verdict.severity, score=verdict.score,
+            matches=verdict.matches, decided_at=decided_at or utcnow(), input=provenance)
+
+    def classify_text(self, id: str, title: str, text: str, **article: object) -> Decision:
+        """Classify plain text (the `classify` command's input); extra keys fill the decision."""
+        verdict = self.explain([("title", title), ("text", text)])
+        return Decision(article_id=id, title=title, ruleset=self.ruleset.ref,
+                        categories=verdict.categories, severity=verdict.severity,
+                        score=verdict.score, matches=verdict.matches,
+                        decided_at=article.pop("decided_at", None) or utcnow(), **article)
+
+    def explain(self, fields: list[tuple[str, str]]) -> Verdict:
+        """Classify (field name, text) pairs; inside a memory zone so no string outlives it."""
+        with self.nlp.memory_zone():
+            return self._explain(fields)
+
+    # -- internals --------------------------------------------------------------------------
+
+    def _docs(self, fields: list[tuple[str, str]]) -> Iterator[FieldDoc]:
+        limit = self.spec.scoring.max_field_chars
+        lead = self.spec.scoring.lead_sentences
+        for name, text in fields:
+            if not text or text.isspace():
+                continue
+            text = text[:limit]
+            doc = self.nlp(text)
+            yield FieldDoc(name, text, doc, self.ruleset.terms.find(doc, text), lead)
+
+    def _explain(self, fields: list[tuple[str, str]]) -> Verdict:
+        docs = list(self._docs(fields))
+        doc_lists: set[str] = set()
+        for fd in docs:
+            doc_lists.update(fd.hits)
+        points: dict[str, float] = {name: 0.0 for name in self.spec.categories}
+        rule_points: dict[str, float] = {}
+        found: list[tuple[int, int, int, Match]] = []
+        rank: dict[str, int] = {}
+        for order, (rule, required) in enumerate(self._required):
+            if required and required.isdisjoint(doc_lists):
+                continue
+            spec = rule.spec
+            best: dict[tuple[int, int], float] = {}
+            kept = 0
+            for findex, fd in enumerate(docs):
+                for hit in rule.find(fd):
+                    if not accepted(spec.context, spec.exclude, fd, hit, doc_lists):
+                        continue
+                    where = (findex, fd.sentence_of(hit))
+                    weight = self._weights[fd.position(hit)]
+                    if weight > best.get(where, -1.0):
+                        best[where] = weight
+                    if kept < MAX_MATCHES_PER_RULE:
+                        kept += 1
+                        found.append((findex, hit.start_char, order, Match.model_construct(
+                            rule_id=spec.id, category=spec.category,
+                            text=fd.text[hit.start_char:hit.end_char], field=fd.name,
+                            start=hit.start_char, end=hit.end_char,
+                            sentence=fd.sentence_text(hit))))
+            if not best:
+                continue
+            weights = sorted(best.values(), reverse=True)[:spec.max_hits]
+            gained = spec.score * sum(weights)
+            rule_points[spec.id] = round(gained, 3)
+            points[spec.category] += gained
+            if gained > 0:
+                rank[spec.category] = max(rank.get(spec.category, 0), spec.severity_rank)
+        raised = self._raised(points)
+        severity = _SEVERITIES[max((rank.get(c, 0) for c in raised), default=0)] \
+            if raised else "none"
+        pool = [points[c] for c in raised] or list(points.values()) or [0.0]
+        score = round(max(0.0, max(pool)), 3)
+        found.sort(key=lambda item: item[:3])
+        return Verdict(categories=raised, severity=severity, score=score,
+                       matches=tuple(m for *_, m in found[:MAX_MATCHES]),
+                       category_points={c: round(p, 3) for c, p in points.items()},
+                       rule_points=rule_points)
+
+    def _raised(self, points: dict[str, float]) -> tuple[str, ...]:
+        cats = self.spec.categories
+        raised = {c for c, spec in cats.items() if points[c] >= spec.threshold}
+        pending = list(raised)
+        while pending:
+            for other in cats[pending.pop()].implies:
+                if other not in raised:
+                    raised.add(other)
+                    pending.append(other)
+        return tuple(c for c in cats if c in raised)
+
+
+def _normal(text: str) -> str:
+    return " ".join(text.split())
+
+
+def article_fields(article: Article) -> list[tuple[str, str]]:
+    """Fields classified for an article. The summary is skipped when the content repeats it
+    (feeds often put the lead in both), so a lead sentence is not counted twice."""
+    fields = [("title", article.title)]
+    summary, content = article.summary, article.content
+    if summary and not (content and _normal(summary)[:200] in _normal(content)):
+        fields.append(("summary", summary))
+    fields.append(("content", content))
+    return fields
