@@ -113,7 +113,7 @@ class TermIndex:
 
 
 def _longest(found: dict[str, list[Hit]]) -> dict[str, list[Hit]]:
-    """Per list, drop hits inside a longer hit of the same list ("Korea" in "South Korea"),
+    """Per list, merge overlapping hits ("Korea" in "South Korea" is one hit),
     and hits inside an `unless` phrase of the list ("Korea" in "North Korea")."""
     out: dict[str, list[Hit]] = {}
     for name, hits in found.items():
@@ -122,7 +122,11 @@ def _longest(found: dict[str, list[Hit]]) -> dict[str, list[Hit]]:
         hits.sort(key=lambda h: (h.start_char, -h.end_char))
         kept: list[Hit] = []
         for hit in hits:
-            if kept and hit.end_char <= kept[-1].end_char:
+            if kept and hit.start_char < kept[-1].end_char:
+                last = kept[-1]
+                if hit.end_char > last.end_char:  # overlapping aliases: one hit, the union
+                    kept[-1] = Hit(last.start, max(last.end, hit.end), last.start_char,
+                                   hit.end_char)
                 continue
             kept.append(hit)
         blockers = found.get(name + UNLESS)
