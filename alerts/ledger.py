@@ -1,0 +1,203 @@
+"""The alert ledger: what the alerter intended, posted, suppressed or failed, per alert id.
+
+Slack has no idempotency key, so this is what makes a post happen once. The ledger lives in
+`newswatch.alerts` (keyed by alert id, so every record of one alert is in one partition, in
+order); it is rebuilt at start-up by reading the topic to its end offsets, then followed, so
+several alerter instances sharing the topic see each other's records.
+
+Statuses: `intent` and `failed` are unsettled (the post may or may not have reached Slack:
+look in the channel before posting again); `posted`, `duplicate`, `throttled` and
+`dead-lettered` are final and never overridden by a later unsettled record.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Callable
+
+from kafka import KafkaConsumer, TopicPartition
+from kafka.errors import KafkaError
+
+from newswatch.errors import BrokerError, DecodeError
+from newswatch.messages import Alert, decode
+from newswatch.settings import Settings
+
+log = logging.getLogger(__name__)
+
+FINAL = frozenset({"posted", "duplicate", "throttled", "dead-lettered"})
+UNSETTLED = frozenset({"intent", "failed"})
+
+
+@dataclass
+class Entry:
+    """The current state of one alert id (the last record that counts)."""
+
+    alert_id: str
+    article_id: str
+    route: str
+    channel: str
+    status: str
+    at: datetime
+    title: str = ""
+    url: str | None = None
+    ts: str | None = None
+    thread_ts: str | None = None
+    digest_id: str | None = None
+    duplicate_of: str | None = None
+    severity: str | None = None
+    categories: tuple[str, ...] = ()
+    attempts: int = 0
+    error: str | None = None
+    opened_at: datetime | None = None
+    """time of the first record (the intent): where to start looking in channel history"""
+    replies: set[str] = field(default_factory=set)
+
+    @property
+    def final(self) -> bool:
+        return self.status in FINAL
+
+
+class Ledger:
+    """In-memory state of the ledger topic; `apply` every record, in partition order."""
+
+    def __init__(self) -> None:
+        self._entries: dict[str, Entry] = {}
+        self._members: dict[str, list[str]] = {}
+        self.records = 0
+        self.listeners: list[Callable[[Alert, Entry], None]] = []
+
+    def apply(self, alert: Alert) -> Entry:
+        self.records += 1
+        entry = self._entries.get(alert.alert_id)
+        if entry is None:
+            entry = Entry(alert.alert_id, alert.article_id, alert.route, alert.channel,
+                          alert.status, alert.at, alert.title, alert.url, alert.ts,
+                          alert.thread_ts, alert.digest_id, alert.duplicate_of, alert.severity,
+                          tuple(alert.categories), alert.attempts, alert.error,
+                          opened_at=alert.at)
+            self._entries[alert.alert_id] = entry
+        elif entry.final and alert.status not in FINAL:
+            return entry  # a stale intent (replayed or late) never reopens a settled alert
+        else:
+            entry.status = alert.status
+            entry.at = alert.at
+            entry.ts = alert.ts or entry.ts
+            entry.thread_ts = alert.thread_ts or entry.thread_ts
+            entry.digest_id = alert.digest_id or entry.digest_id
+            entry.duplicate_of = alert.duplicate_of or entry.duplicate_of
+            entry.attempts = max(entry.attempts, alert.attempts)
+            entry.error = alert.error
+            entry.title = alert.title or entry.title
+            entry.url = alert.url or entry.url
+            entry.severity = alert.severity or entry.severity
+            entry.categories = tuple(alert.categories) or entry.categories
+        if alert.duplicate_of and alert.status in ("intent", "posted"):
+            original = self._entries.get(alert.duplicate_of)
+            if original is not None:
+                original.replies.add(alert.alert_id)
+        if alert.digest_id and alert.status == "throttled":
+            members = self._members.setdefault(alert.digest_id, [])
+            if alert.alert_id not in members:
+                members.append(alert.alert_id)
+        for listener in self.listeners:
+            listener(alert, entry)
+        return entry
+
+    def get(self, alert_id: str) -> Entry | None:
+        return self._entries.get(alert_id)
+
+    def __contains__(self, alert_id: object) -> bool:
+        return alert_id in self._entries
+
+    def __len__(self) -> int:
+        return len(self._entries)
+
+    def entries(self) -> list[Entry]:
+        return list(self._entries.values())
+
+    def members(self, digest_id: str) -> list[Entry]:
+        return [self._entries[a] for a in self._members.get(digest_id, ()) if a in self._entries]
+
+    def open_digests(self) -> dict[str, list[Entry]]:
+        """Digests with held-back members but no final record of their own."""
+        out = {}
+        for digest_id, ids in self._members.items():
+            digest = self._entries.get(digest_id)
+            if digest is None or not digest.final:
+                out[digest_id] = [self._entries[a] for a in ids if a in self._entries]
+        return out
+
+    def unsettled(self) -> list[Entry]:
+        return [e for e in self._entries.values() if e.status in UNSETTLED]
+
+
+class LedgerReader:
+    """Reads the ledger topic outside any consumer group: all of it, then what is new."""
+
+    def __init__(self, settings: Settings, topic: str, ledger: Ledger) -> None:
+        self.topic = topic
+        self.ledger = ledger
+        try:
+            self._consumer = KafkaConsumer(
+                bootstrap_servers=settings.bootstrap_servers, group_id=None,
+                enable_auto_commit=False, auto_offset_reset="earliest",
+                max_poll_records=5000, client_id="newswatch-alert-ledger")
+        except KafkaError as exc:
+            raise BrokerError(f"cannot reach Kafka to read the alert ledger: {exc}",
+                              fix="start the broker (`newswatch kafka up`) or set "
+                                  "KAFKA_BOOTSTRAP_SERVERS") from None
+        self._partitions: list[TopicPartition] = []
+        self.undecodable = 0
+
+    def catch_up(self, timeout: float = 60.0) -> int:
+        """Read from the beginning to the end offsets as of now; returns records applied."""
+        deadline = time.monotonic() + timeout
+        parts = None
+        while parts is None and time.monotonic() < deadline:
+            parts = self._consumer.partitions_for_topic(self.topic)
+            if parts is None:
+                time.sleep(0.2)
+        if not parts:
+            raise BrokerError(f"the alert ledger topic {self.topic} does not exist",
+                              fix="run `newswatch topics create` (check NEWSWATCH_TOPIC_PREFIX)")
+        self._partitions = [TopicPartition(self.topic, p) for p in sorted(parts)]
+        self._consumer.assign(self._partitions)
+        self._consumer.seek_to_beginning(*self._partitions)
+        end = self._consumer.end_offsets(self._partitions)
+        applied = 0
+        while any(self._consumer.position(tp) < end[tp] for tp in self._partitions):
+            if time.monotonic() > deadline:
+                raise BrokerError(f"reading the alert ledger {self.topic} took more than "
+                                  f"{timeout:.0f}s", fix="check the broker")
+            applied += self._apply(self._consumer.poll(timeout_ms=500))
+        return applied
+
+    def poll(self, timeout_ms: int = 0) -> int:
+        """Apply what was written since (by this or another instance)."""
+        try:
+            return self._apply(self._consumer.poll(timeout_ms=timeout_ms))
+        except KafkaError as exc:
+            log.warning("reading the alert ledger failed (%s); will retry", exc)
+            return 0
+
+    def _apply(self, batches: dict) -> int:
+        applied = 0
+        for records in batches.values():
+            for rec in records:
+                try:
+                    alert = decode(rec.value)
+                except DecodeError as exc:
+                    self.undecodable += 1
+                    log.warning("alert ledger %s:%s@%s is not readable: %s", rec.topic,
+                                rec.partition, rec.offset, exc)
+                    continue
+                if isinstance(alert, Alert):
+                    self.ledger.apply(alert)
+                    applied += 1
+        return applied
+
+    def close(self) -> None:
+        self._consumer.close()

@@ -1,0 +1,330 @@
+"""What an alert says, as a plain view (console) and as Slack Block Kit plus fallback text.
+
+Feed text is untrusted. Before it reaches Slack it is cleaned of control and bidi-override
+characters, URLs inside it are defanged (`https[:]//`) so Slack does not turn them into links,
+and `&`, `<`, `>` are escaped, so `<!channel>`, `<@U123>` or `<https://evil|reuters.com>` in a
+headline show as text. The only link in a message is the article's own URL, re-encoded; the
+only mentions are the ones configured in alerts.yaml. Sizes are cut on our side, below
+Slack's limits (section text 3,000 characters, context elements 10, blocks 50).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Literal
+from urllib.parse import quote, urlsplit
+
+from newswatch.messages import Decision, Match
+
+METADATA_EVENT = "newswatch_alert"
+
+# Slack limits are 3,000 (section) and 2,000 (context element); stay below them.
+SECTION_LIMIT = 2900
+CONTEXT_LIMIT = 1900
+TEXT_LIMIT = 3000
+TITLE_LIMIT = 250
+SENTENCE_LIMIT = 280
+TERM_LIMIT = 80
+
+SEVERITY_EMOJI = {"critical": ":rotating_light:", "high": ":red_circle:",
+                  "medium": ":large_orange_circle:", "low": ":large_yellow_circle:",
+                  "none": ":white_circle:"}
+
+# C0/C1 controls (ANSI escapes start with ESC), bidi overrides and isolates (text that
+# displays in another order than it reads), zero-width joiners used to hide text.
+_UNSAFE = re.compile("[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u200b-\u200f\u202a-\u202e"
+                     "\u2060-\u2064\u2066-\u2069\ufeff]")
+_SPACES = re.compile(r"\s+")
+_SCHEME = re.compile(r"(?i)\b([a-z][a-z0-9+.-]{1,15}):/{2}")
+_WWW = re.compile(r"(?i)\bwww\.")
+
+
+def clean(text: str | None) -> str:
+    """One line of displayable text: no control characters, single spaces."""
+    if not text:
+        return ""
+    return _SPACES.sub(" ", _UNSAFE.sub("", text)).strip()
+
+
+def cut(text: str, limit: int) -> str:
+    """At most `limit` characters, with an ellipsis when something was cut."""
+    return text if len(text) <= limit else text[:max(0, limit - 1)].rstrip() + "…"
+
+
+def escape(text: str) -> str:
+    """Slack's three control characters; everything else is shown as typed."""
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def defang(text: str) -> str:
+    """Stop Slack from auto-linking URLs written inside feed text."""
+    return _WWW.sub("www[.]", _SCHEME.sub(r"\1[:]//", text))
+
+
+def slack_text(text: str, limit: int | None = None) -> str:
+    """Feed text made safe for mrkdwn; with `limit`, cut BEFORE escaping so no entity is split."""
+    safe = defang(clean(text))
+    if limit is None:
+        return escape(safe)
+    out = escape(cut(safe, limit))
+    while len(out) > limit:  # escaping made it longer: cut the raw text further
+        safe = safe[:max(0, len(safe) - (len(out) - limit) - 1)]
+        out = escape(cut(safe + "…", limit))
+    return out
+
+
+def safe_url(url: str | None) -> str | None:
+    """The article URL fit to be a link target: http(s), a host, no credentials; re-encoded."""
+    if not url:
+        return None
+    url = clean(url)
+    try:
+        parts = urlsplit(url)
+        host = parts.hostname
+    except ValueError:
+        return None
+    if parts.scheme.lower() not in ("http", "https") or not host:
+        return None
+    if parts.username is not None or parts.password is not None:
+        return None  # https://reuters.com@evil.example reads as reuters, goes to evil
+    return quote(url, safe="/:?=&%#+,;@!$'()*~-._[]")
+
+
+def slack_link(url: str | None, label_mrkdwn: str) -> str:
+    """`<url|label>`; a '|' inside the label is shown as '¦' so it cannot split the link."""
+    target = safe_url(url)
+    if target is None or len(target) > 1500:
+        return label_mrkdwn
+    return f"<{escape(target)}|{label_mrkdwn.replace('|', '¦')}>"
+
+
+def mention_markup(target: str) -> str:
+    """A configured mention (validated in config.py) as Slack markup."""
+    if target in ("here", "channel"):
+        return f"<!{target}>"
+    if target.startswith("S"):
+        return f"<!subteam^{target}>"
+    return f"<@{target}>"
+
+
+@dataclass(frozen=True)
+class Evidence:
+    rule_id: str
+    category: str
+    field: str
+    before: str
+    term: str
+    after: str
+
+
+@dataclass(frozen=True)
+class DigestItem:
+    alert_id: str
+    title: str
+    url: str | None
+    severity: str
+    categories: tuple[str, ...]
+    route: str
+
+
+@dataclass(frozen=True)
+class AlertView:
+    """Everything a message says, as plain cleaned text (no markup of any kind)."""
+
+    kind: Literal["alert", "follow-up", "digest"]
+    alert_id: str
+    channel: str
+    route: str = ""
+    article_id: str = ""
+    categories: tuple[str, ...] = ()
+    severity: str = "none"
+    title: str = ""
+    url: str | None = None
+    source: str = ""
+    feed_id: str = ""
+    published_at: datetime | None = None
+    evidence: tuple[Evidence, ...] = ()
+    more_evidence: int = 0
+    rule_ids: tuple[str, ...] = ()
+    mentions: tuple[str, ...] = ()
+    items: tuple[DigestItem, ...] = ()
+    held_back: int = 0
+    reason: str = ""
+
+
+@dataclass(frozen=True)
+class Message:
+    view: AlertView
+    text: str
+    blocks: tuple[dict, ...]
+    metadata: dict = field(default_factory=dict)
+
+
+def _evidence(match: Match) -> Evidence:
+    sentence = clean(match.sentence) or clean(match.text)
+    term = cut(clean(match.text), TERM_LIMIT)
+    at = sentence.casefold().find(term.casefold()) if term else -1
+    if at < 0:
+        return Evidence(match.rule_id, match.category, match.field,
+                        cut(sentence, SENTENCE_LIMIT), "", "")
+    before, after = sentence[:at], sentence[at + len(term):]
+    room = max(20, (SENTENCE_LIMIT - len(term)) // 2)
+    if len(before) > room:
+        before = "…" + before[-room:].lstrip()
+    if len(after) > room:
+        after = after[:room].rstrip() + "…"
+    return Evidence(match.rule_id, match.category, match.field, before,
+                    sentence[at:at + len(term)], after)
+
+
+def pick_evidence(matches: tuple[Match, ...], limit: int) -> tuple[tuple[Evidence, ...], int]:
+    """Title evidence first, one line per rule and sentence; how many more were left out."""
+    order = {"title": 0, "summary": 1, "content": 2, "text": 3}
+    seen: set[tuple[str, str]] = set()
+    picked: list[Evidence] = []
+    unique = 0
+    for match in sorted(matches, key=lambda m: (order.get(m.field, 9), m.start)):
+        key = (match.rule_id, clean(match.sentence).casefold())
+        if key in seen:
+            continue
+        seen.add(key)
+        unique += 1
+        if len(picked) < limit:
+            picked.append(_evidence(match))
+    return tuple(picked), unique - len(picked)
+
+
+def alert_view(decision: Decision, *, alert_id: str, route: str, channel: str,
+               mentions: tuple[str, ...] = (), max_evidence: int = 5,
+               kind: Literal["alert", "follow-up"] = "alert") -> AlertView:
+    evidence, more = pick_evidence(decision.matches, max_evidence)
+    rule_ids = tuple(dict.fromkeys(m.rule_id for m in decision.matches))
+    return AlertView(
+        kind=kind, alert_id=alert_id, channel=channel, route=route,
+        article_id=decision.article_id, categories=tuple(decision.categories),
+        severity=decision.severity, title=clean(decision.title) or "(no title)",
+        url=safe_url(decision.url), source=clean(decision.source) or clean(decision.feed_id),
+        feed_id=clean(decision.feed_id), published_at=decision.published_at,
+        evidence=evidence, more_evidence=more, rule_ids=rule_ids,
+        mentions=mentions if kind == "alert" else (),
+    )
+
+
+def digest_view(*, digest_id: str, channel: str, items: list[DigestItem], reason: str,
+                max_items: int) -> AlertView:
+    return AlertView(kind="digest", alert_id=digest_id, channel=channel,
+                     items=tuple(items[:max_items]), held_back=len(items), reason=reason)
+
+
+def label(categories: tuple[str, ...], severity: str) -> str:
+    cats = " + ".join(c.upper() for c in categories) or "ALERT"
+    return f"{cats} · {severity.upper()}"
+
+
+def when(moment: datetime | None) -> str:
+    return moment.strftime("%Y-%m-%d %H:%M UTC") if moment else "time unknown"
+
+
+def _inline(segment: str) -> str:
+    """An already cleaned piece of feed text inside a line (keeps its edge spaces)."""
+    return escape(defang(segment))
+
+
+# Zero-width spaces let Slack see the bold markers even inside a word (독도*는*, 竹島*の*).
+_BOLD_OPEN, _BOLD_CLOSE = "\u200b*", "*\u200b"
+
+
+def _evidence_line(ev: Evidence) -> str:
+    if ev.term:
+        quoted = _inline(ev.before) + _BOLD_OPEN + _inline(ev.term) + _BOLD_CLOSE \
+            + _inline(ev.after)
+        head = f"*{_inline(ev.term)}*"
+    else:
+        quoted = _inline(ev.before)
+        head = "_sentence_"
+    return f"• {head} “{quoted}” _({_inline(ev.rule_id)}, {ev.field})_"
+
+
+def _lines_within(lines: list[str], limit: int, more_label: str) -> str:
+    """As many whole lines as fit in `limit`, then a line saying how many were left out."""
+    out: list[str] = []
+    used = 0
+    for i, line in enumerate(lines):
+        room_for_more = 40 if i < len(lines) - 1 else 0
+        if used + len(line) + 1 + room_for_more > limit:
+            out.append(more_label.format(n=len(lines) - i))
+            break
+        out.append(line)
+        used += len(line) + 1
+    return "\n".join(out)
+
+
+def _section(text: str) -> dict:
+    return {"type": "section", "text": {"type": "mrkdwn", "text": text}}
+
+
+def _context(*texts: str) -> dict:
+    return {"type": "context",
+            "elements": [{"type": "mrkdwn", "text": t[:CONTEXT_LIMIT]} for t in texts[:10]]}
+
+
+def _metadata(view: AlertView) -> dict:
+    return {"event_type": METADATA_EVENT,
+            "event_payload": {"alert_id": view.alert_id, "article_id": view.article_id,
+                              "kind": view.kind}}
+
+
+def to_slack(view: AlertView) -> Message:
+    if view.kind == "digest":
+        return _digest_message(view)
+    title = f"*{slack_link(view.url, slack_text(view.title, TITLE_LIMIT))}*"
+    source = slack_text(view.source, 100)
+    meta = f"{source} · published {when(view.published_at)}"
+    if view.feed_id and view.feed_id != view.source:
+        meta += f" · feed {slack_text(view.feed_id, 60)}"
+    lines = [_evidence_line(ev) for ev in view.evidence]
+    if view.more_evidence:
+        lines.append(f"_…and {view.more_evidence} more matched passage(s)_")
+    evidence = _lines_within(lines, SECTION_LIMIT, "_…and {n} more line(s)_")
+    refs = (f"rules: {slack_text(', '.join(view.rule_ids), 600)} · article "
+            f"`{slack_text(view.article_id, 80)}` · alert `{view.alert_id}` · route "
+            f"{slack_text(view.route, 64)}")
+    tag = label(view.categories, view.severity)
+    mentions = " ".join(mention_markup(m) for m in view.mentions)
+    if view.kind == "follow-up":
+        head = f":repeat: Also reported by *{source}*: {title}"
+        blocks = [_section(head), _context(meta)]
+        if evidence:
+            blocks.append(_section(evidence))
+        blocks.append(_context(refs))
+        text = f"Also reported by {source}: {slack_text(view.title, TITLE_LIMIT)}"
+    else:
+        head = f"{SEVERITY_EMOJI.get(view.severity, '')} *{tag}*"
+        if mentions:
+            head += f"  {mentions}"
+        blocks = [_section(head), _section(title), _context(meta)]
+        if evidence:
+            blocks.append(_section(evidence))
+        blocks.append(_context(refs))
+        text = (f"{mentions + ' ' if mentions else ''}[{tag}] "
+                f"{slack_text(view.title, TITLE_LIMIT)} ({source})")
+    return Message(view, cut(text, TEXT_LIMIT), tuple(blocks), _metadata(view))
+
+
+def _digest_message(view: AlertView) -> Message:
+    lines = []
+    for item in view.items:
+        link = slack_link(item.url, slack_text(item.title or "(no title)", 160))
+        lines.append(f"• [{label(item.categories, item.severity)}] {link}")
+    more = view.held_back - len(view.items)
+    if more > 0:
+        lines.append(f"_…and {more} more; `newswatch audit` lists them_")
+    body = _lines_within(lines, SECTION_LIMIT, "_…and {n} more lines_")
+    head = (f":pause_button: *{view.held_back} alert(s) held back* for this channel "
+            f"({slack_text(view.reason, 200)})")
+    blocks = (_section(head), _section(body) if body else _section("_(empty)_"),
+              _context(f"digest `{view.alert_id}`"))
+    text = f"{view.held_back} alert(s) held back ({slack_text(view.reason, 200)})"
+    return Message(view, cut(text, TEXT_LIMIT), blocks, _metadata(view))
