@@ -1,0 +1,64 @@
+"""`newswatch collect [--once]`: poll the feeds in feeds.yaml into the articles topic."""
+
+from __future__ import annotations
+
+import threading
+from datetime import datetime
+from pathlib import Path
+from typing import Annotated, Optional
+
+import typer
+from rich.table import Table
+
+from newswatch.cli.common import ConfigDirOption, console, load_settings
+from newswatch.runner import stop_on_signals
+
+_OUTCOME_STYLE = {"new": "green", "error": "red", "broker-error": "red", "gone": "red",
+                  "throttled": "yellow", "deferred": "yellow"}
+
+
+def _when(value: datetime | None) -> str:
+    return f"{value:%Y-%m-%d %H:%M}Z" if value else "-"
+
+
+def summary_table(summary) -> Table:
+    """One row per feed: this cycle's outcome next to the feed's health."""
+    table = Table("feed", "result", "http", "new", "upd", "produced", "fails",
+                  "last success", "last error", "flags", title="collect summary")
+    health = {h.feed_id: h for h in summary.health}
+    for result in summary.results:
+        h = health.get(result.feed_id)
+        style = _OUTCOME_STYLE.get(result.outcome)
+        outcome = f"[{style}]{result.outcome}[/]" if style else result.outcome
+        error = (result.error or (h.last_error if h and h.failures else None) or "")
+        table.add_row(
+            result.feed_id, outcome, str(result.http_status or "-"), str(result.new),
+            str(result.updates), str(h.items_produced if h else 0),
+            str(h.failures if h else 0), _when(h.last_success_at if h else None),
+            error[:80], ", ".join(h.flags) if h else "")
+    return table
+
+
+def collect(
+    once: Annotated[bool, typer.Option("--once", help="Poll every feed once, print a "
+                                       "summary and exit.")] = False,
+    config_dir: ConfigDirOption = None,
+    feeds: Annotated[Optional[Path], typer.Option(
+        "--feeds", help="feeds.yaml to use instead of the one in the config directory.",
+        show_default=False)] = None,
+) -> None:
+    """Poll the RSS/Atom feeds in feeds.yaml and put new and edited articles into Kafka."""
+    from collectors import service
+
+    settings = load_settings(config_dir)
+    stop = threading.Event()
+    stop_on_signals(stop)
+    summary = service.run(settings, stop, once=once, feeds_path=feeds)
+    console.print(summary_table(summary))
+    console.print(f"{len(summary.results)} feed(s), {summary.produced} article(s) produced "
+                  f"({summary.updates} update(s)), {summary.errors} error(s) "
+                  f"in {summary.seconds:.1f}s", highlight=False)
+
+
+def register(app: typer.Typer) -> None:
+    app.command("collect")(collect)
