@@ -102,7 +102,7 @@ class Throttle(_Model):
     """Per-channel pacing (Slack allows about one message per second per channel) and
     digests for bursts."""
 
-    per_second: float = Field(1.0, gt=0, le=10)
+    per_second: float = Field(1.0, gt=0, le=100)
     burst: int = Field(3, ge=1, le=20)
     max_wait_seconds: float = Field(3.0, ge=0, le=60, description="an alert that would wait "
                                     "longer than this for its channel goes into a digest")

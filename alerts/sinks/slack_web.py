@@ -225,7 +225,7 @@ class SlackWebSink(Sink):
         attempts = 0
         retrying = Retrying(
             stop=stop_after_attempt(1 + self.delivery.server_error_retries),
-            wait=wait_exponential_jitter(initial=0.5, max=10),
+            wait=wait_exponential_jitter(multiplier=0.5, max=10, jitter=0.5),
             retry=retry_if_exception_type(_Unsure), reraise=True, sleep=self.sleep)
         try:
             for attempt in retrying:
