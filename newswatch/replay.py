@@ -217,8 +217,8 @@ def _jsonl(result: ReplayResult) -> str:
     head = {"type": "summary", "then": result.then_label, "now": result.now_label,
             "articles": len(result.rows), "changed": len(result.changed),
             "undecided_then": result.undecided_then,
-            "lost_to_retention_before": (result.plan.lost_to_retention.isoformat()
-                                         if result.plan.lost_to_retention else None),
+            "lost_to_retention": (result.plan.lost_to_retention.describe()
+                                  if result.plan.lost_to_retention else None),
             "categories": [asdict(s) for s in result.summary()]}
     out.write(json.dumps(head, ensure_ascii=False) + "\n")
     for row in result.rows:
@@ -258,8 +258,9 @@ def _html(result: ReplayResult) -> str:
         f"<td>{e(', '.join(r.now))}</td><td>{e(r.title)}</td><td>{e(r.source)}</td>"
         f"<td>{e(r.published_at or '')}</td><td>{e(', '.join(r.now_rules))}</td></tr>"
         for r in result.changed)
-    lost = (f"<p class=warn>Records before {e(result.plan.lost_to_retention.isoformat())} were "
-            f"deleted by retention.</p>" if result.plan.lost_to_retention else "")
+    lost = (f"<p class=warn>The window starts before what retention kept: "
+            f"{e(result.plan.lost_to_retention.describe())}.</p>"
+            if result.plan.lost_to_retention else "")
     return f"""<!doctype html>
 <html lang=en><head><meta charset=utf-8><title>newswatch replay</title>
 <style>

@@ -76,13 +76,33 @@ class WindowPlan:
         return from_ms(min(firsts)) if firsts else None
 
     @property
-    def lost_to_retention(self) -> datetime | None:
-        """When records in the window were deleted by retention: the oldest one still kept."""
+    def lost_to_retention(self) -> "RetentionLoss | None":
+        """Records that the window asked for but retention already deleted, if any.
+
+        A partition whose log no longer starts at offset 0, and whose oldest kept record is
+        newer than the window's start (or which has none left), lost records the window
+        would have covered.
+        """
         if self.since_ms is None:
             return None
-        trimmed = [s for s in self.spans
-                   if s.log_start > 0 and s.first_ms is not None and s.first_ms > self.since_ms]
-        return from_ms(min(s.first_ms for s in trimmed)) if trimmed else None
+        trimmed = [s for s in self.spans if s.log_start > 0 and
+                   (s.first_ms is None or s.first_ms > self.since_ms)]
+        if not trimmed:
+            return None
+        kept = [s.first_ms for s in trimmed if s.first_ms is not None]
+        return RetentionLoss(sum(s.log_start for s in trimmed),
+                             from_ms(min(kept)) if kept else None)
+
+
+@dataclass(frozen=True)
+class RetentionLoss:
+    deleted: int  # offsets deleted from the start of the affected partitions
+    oldest_kept: datetime | None
+
+    def describe(self) -> str:
+        kept = (f"the oldest record kept there is from {self.oldest_kept.isoformat()}"
+                if self.oldest_kept else "nothing is left there")
+        return f"{self.deleted} record(s) were already deleted by retention; {kept}"
 
 
 def plan_window(consumer: KafkaConsumer, topic: str, since: datetime | None,

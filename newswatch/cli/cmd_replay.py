@@ -1,0 +1,139 @@
+"""`newswatch replay` and `newswatch rules diff`: rules over history, nothing posted."""
+
+from __future__ import annotations
+
+import time
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+from typing import Annotated, Optional
+
+import typer
+from rich.markup import escape
+from rich.progress import (BarColumn, MofNCompleteColumn, Progress, TextColumn,
+                           TimeRemainingColumn)
+from rich.table import Table
+
+from newswatch.cli.common import ConfigDirOption, console, load_settings, rules_app
+from newswatch.errors import InputError
+from newswatch.replay import ReplayResult, replay, write_report
+
+SinceOption = Annotated[str, typer.Option("--since", help="Start of the window: ISO-8601 "
+                                          "(2026-03-01, 2026-03-01T09:00Z) or a duration "
+                                          "back from now (30d, 12h).")]
+UntilOption = Annotated[Optional[str], typer.Option("--until", help="End of the window "
+                                                    "(exclusive), same forms; default: now.")]
+ReportOption = Annotated[Optional[Path], typer.Option("--report", help="Write the full "
+                                                      "result: .jsonl, .csv or .html.")]
+
+
+def parse_moment(text: str, flag: str) -> datetime:
+    """ISO-8601 (naive means UTC) or a duration like 30d / 12h / 90m back from now."""
+    value = text.strip()
+    units = {"d": "days", "h": "hours", "m": "minutes", "w": "weeks"}
+    if value[:-1].isdigit() and value[-1:] in units:
+        return datetime.now(timezone.utc) - timedelta(**{units[value[-1]]: int(value[:-1])})
+    try:
+        moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        raise InputError(f"{flag} {text!r} is not a time",
+                         fix="use ISO-8601 like 2026-03-01 or 2026-03-01T09:00Z, or 30d / 12h")
+    return moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
+
+
+def _classifier(path: Path):
+    import processors
+
+    ruleset = processors.load_ruleset(path)
+    classifier = processors.Classifier(ruleset)
+    return classifier.classify_article, f"{ruleset.name}@{ruleset.version} ({path})"
+
+
+def _run(settings, since: datetime, until: datetime | None, **kw) -> ReplayResult:
+    with Progress(TextColumn("replaying"), BarColumn(), MofNCompleteColumn(),
+                  TextColumn("{task.fields[rate]}"),
+                  TextColumn("[progress.percentage]{task.percentage:>3.0f}%"),
+                  TimeRemainingColumn(), console=console, transient=True,
+                  disable=not console.is_terminal) as progress:
+        task = progress.add_task("replay", total=None, rate="")
+        started = time.monotonic()
+
+        def on_progress(done: int, total: int) -> None:
+            if done == 1 or done % 200 == 0 or done == total:
+                rate = done / max(time.monotonic() - started, 1e-6)
+                progress.update(task, completed=done, total=total,
+                                rate=f"{rate:,.0f} articles/s")
+
+        return replay(settings, since, until, on_progress=on_progress, **kw)
+
+
+def render(result: ReplayResult, report: Path | None) -> None:
+    plan = result.plan
+    window = f"{plan.topic}, {len(result.rows)} article(s)"
+    console.print(f"then: {escape(result.then_label)}\nnow:  {escape(result.now_label)}\n"
+                  f"window: {escape(window)}", highlight=False)
+    if plan.lost_to_retention:
+        console.print(f"[yellow]warning:[/] the window starts before what retention kept: "
+                      f"{plan.lost_to_retention.describe()}; the comparison covers only what "
+                      "remains.", highlight=False)
+    if not result.rows:
+        retained = plan.retained_from
+        console.print("no articles in this window" +
+                      (f" (oldest retained article: {retained.isoformat()})" if retained
+                       else " (the articles topic is empty)"))
+    table = Table("category", "articles", "matched then", "matched now", "newly caught",
+                  "no longer caught")
+    for s in result.summary():
+        table.add_row(s.category, str(s.articles), str(s.matched_then), str(s.matched_now),
+                      f"[green]{s.newly_caught}[/]" if s.newly_caught else "0",
+                      f"[red]{s.no_longer_caught}[/]" if s.no_longer_caught else "0")
+    console.print(table)
+    if result.undecided_then:
+        console.print(f"{result.undecided_then} article(s) had no recorded decision "
+                      "(listed as 'new').")
+    if result.unreadable:
+        console.print(f"[yellow]{len(result.unreadable)} unreadable record(s) skipped[/]")
+    changed = result.changed
+    console.print(f"\n[bold]{len(changed)} changed article(s)[/]")
+    for row in changed:
+        then = ", ".join(row.then) if row.then is not None else "(no decision)"
+        console.print(f"  {row.change:8} {row.article_id}  {escape(then) or '-'} -> "
+                      f"{escape(', '.join(row.now)) or '-'}  {escape(row.title[:90])}",
+                      highlight=False)
+    if report:
+        kind = write_report(result, report)
+        console.print(f"\nfull result written to {report} ({kind})")
+
+
+def replay_command(since: SinceOption, until: UntilOption = None,
+                   rules: Annotated[Optional[Path], typer.Option(
+                       "--rules", help="Rules file to replay (default: rules.yaml in the "
+                       "config dir).")] = None,
+                   report: ReportOption = None, config_dir: ConfigDirOption = None) -> None:
+    """Re-run classification over retained articles and report what changed against the
+    decisions recorded at the time. Posts nothing."""
+    settings = load_settings(config_dir)
+    start = parse_moment(since, "--since")
+    end = parse_moment(until, "--until") if until else None
+    classify, label = _classifier(rules or settings.config_file("rules.yaml"))
+    result = _run(settings, start, end, classify_now=classify, now_label=label)
+    render(result, report)
+
+
+def diff_command(old: Annotated[Path, typer.Argument(help="The rules file to compare from.")],
+                 new: Annotated[Path, typer.Argument(help="The rules file to compare to.")],
+                 since: SinceOption, until: UntilOption = None, report: ReportOption = None,
+                 config_dir: ConfigDirOption = None) -> None:
+    """Compare two rule files over retained articles, without the recorded decisions."""
+    settings = load_settings(config_dir)
+    start = parse_moment(since, "--since")
+    end = parse_moment(until, "--until") if until else None
+    classify_old, old_label = _classifier(old)
+    classify_new, new_label = _classifier(new)
+    result = _run(settings, start, end, classify_now=classify_new, now_label=new_label,
+                  classify_then=classify_old, then_label=old_label)
+    render(result, report)
+
+
+def register(app: typer.Typer) -> None:
+    app.command("replay")(replay_command)
+    rules_app.command("diff")(diff_command)
