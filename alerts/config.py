@@ -31,7 +31,7 @@ def _channel(value: str) -> str:
     if _CHANNEL_ID.match(value) or _CHANNEL_NAME.match(value):
         return value
     raise PydanticCustomError(
-        "value_error", "{value!r} is not a Slack channel",
+        "value_error", "'{value}' is not a Slack channel",
         {"value": value, "fix": "use the channel ID (C0123ABCD, from the channel's details) or "
                                 "its name with '#', lowercase (#watch-dispute)"})
 
@@ -40,7 +40,7 @@ def _mention(value: str) -> str:
     if value in ("here", "channel") or _GROUP_ID.match(value) or _USER_ID.match(value):
         return value
     raise PydanticCustomError(
-        "value_error", "{value!r} is not something Slack can mention",
+        "value_error", "'{value}' is not something Slack can mention",
         {"value": value, "fix": "use a user group ID (S0123ABCD), a user ID (U0123ABCD), "
                                 "'here' or 'channel'"})
 
@@ -49,7 +49,7 @@ def _route_name(value: str) -> str:
     if _ROUTE_NAME.match(value):
         return value
     raise PydanticCustomError(
-        "value_error", "route name {value!r} is not allowed",
+        "value_error", "route name '{value}' is not allowed",
         {"value": value, "fix": "use lowercase letters, digits, '-' and '_' (it is part of "
                                 "every alert id, so keep it stable)"})
 
@@ -78,7 +78,17 @@ class MentionRule(_Model):
     """Mention these targets on alerts at or above `min_severity`."""
 
     min_severity: Severity
-    mention: tuple[MentionTarget, ...] = Field(min_length=1)
+    mention: tuple[MentionTarget, ...]
+
+    @field_validator("mention")
+    @classmethod
+    def _not_empty(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+        # An after-validator: runs only when every item was valid, so one mistake gives
+        # one message.
+        if not value:
+            raise PydanticCustomError("value_error", "mention lists nobody",
+                                      {"fix": "name at least one target, or remove the rule"})
+        return value
 
 
 class Route(_Model):
@@ -138,7 +148,7 @@ class Delivery(_Model):
 
 
 class AlertsConfig(_Model):
-    routes: tuple[Route, ...] = Field(min_length=1)
+    routes: tuple[Route, ...]
     mentions: tuple[MentionRule, ...] = ()
     dedupe: Dedupe = Dedupe()
     throttle: Throttle = Throttle()
@@ -152,11 +162,14 @@ class AlertsConfig(_Model):
     @field_validator("routes")
     @classmethod
     def _unique_routes(cls, routes: tuple[Route, ...]) -> tuple[Route, ...]:
+        if not routes:
+            raise PydanticCustomError("value_error", "no routes: no alert would go anywhere",
+                                      {"fix": "add at least one route with a channel"})
         seen: set[str] = set()
         for route in routes:
             if route.name in seen:
                 raise PydanticCustomError(
-                    "value_error", "route name {name!r} is used twice",
+                    "value_error", "route name '{name}' is used twice",
                     {"name": route.name, "fix": "give every route its own name: it is part "
                                                 "of every alert id"})
             seen.add(route.name)

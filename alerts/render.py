@@ -64,15 +64,21 @@ def defang(text: str) -> str:
 
 
 def slack_text(text: str, limit: int | None = None) -> str:
-    """Feed text made safe for mrkdwn; with `limit`, cut BEFORE escaping so no entity is split."""
+    """Feed text made safe for mrkdwn; with `limit`, cut whole characters so that the escaped
+    result fits, never half an entity."""
     safe = defang(clean(text))
-    if limit is None:
-        return escape(safe)
-    out = escape(cut(safe, limit))
-    while len(out) > limit:  # escaping made it longer: cut the raw text further
-        safe = safe[:max(0, len(safe) - (len(out) - limit) - 1)]
-        out = escape(cut(safe + "…", limit))
-    return out
+    full = escape(safe)
+    if limit is None or len(full) <= limit:
+        return full
+    out: list[str] = []
+    used = 0
+    for ch in safe:
+        piece = escape(ch)
+        if used + len(piece) > limit - 1:
+            break
+        out.append(piece)
+        used += len(piece)
+    return "".join(out).rstrip() + "…"
 
 
 def safe_url(url: str | None) -> str | None:
@@ -247,18 +253,23 @@ def _evidence_line(ev: Evidence) -> str:
     return f"• {head} “{quoted}” _({_inline(ev.rule_id)}, {ev.field})_"
 
 
-def _lines_within(lines: list[str], limit: int, more_label: str) -> str:
-    """As many whole lines as fit in `limit`, then a line saying how many were left out."""
+def _lines_within(lines: list[str], limit: int) -> tuple[list[str], int]:
+    """As many whole lines as fit in `limit` (keeping room for one more short line)."""
     out: list[str] = []
     used = 0
-    for i, line in enumerate(lines):
-        room_for_more = 40 if i < len(lines) - 1 else 0
-        if used + len(line) + 1 + room_for_more > limit:
-            out.append(more_label.format(n=len(lines) - i))
+    for line in lines:
+        if used + len(line) + 1 + 60 > limit:
             break
         out.append(line)
         used += len(line) + 1
-    return "\n".join(out)
+    return out, len(lines) - len(out)
+
+
+def _evidence_block(lines: list[str], more: int) -> str:
+    shown, cut_off = _lines_within(lines, SECTION_LIMIT)
+    if more + cut_off:
+        shown.append(f"_…and {more + cut_off} more matched passage(s)_")
+    return "\n".join(shown)
 
 
 def _section(text: str) -> dict:
@@ -284,10 +295,8 @@ def to_slack(view: AlertView) -> Message:
     meta = f"{source} · published {when(view.published_at)}"
     if view.feed_id and view.feed_id != view.source:
         meta += f" · feed {slack_text(view.feed_id, 60)}"
-    lines = [_evidence_line(ev) for ev in view.evidence]
-    if view.more_evidence:
-        lines.append(f"_…and {view.more_evidence} more matched passage(s)_")
-    evidence = _lines_within(lines, SECTION_LIMIT, "_…and {n} more line(s)_")
+    evidence = _evidence_block([_evidence_line(ev) for ev in view.evidence],
+                               view.more_evidence)
     refs = (f"rules: {slack_text(', '.join(view.rule_ids), 600)} · article "
             f"`{slack_text(view.article_id, 80)}` · alert `{view.alert_id}` · route "
             f"{slack_text(view.route, 64)}")
@@ -318,10 +327,11 @@ def _digest_message(view: AlertView) -> Message:
     for item in view.items:
         link = slack_link(item.url, slack_text(item.title or "(no title)", 160))
         lines.append(f"• [{label(item.categories, item.severity)}] {link}")
-    more = view.held_back - len(view.items)
+    shown, cut_off = _lines_within(lines, SECTION_LIMIT)
+    more = view.held_back - len(view.items) + cut_off
     if more > 0:
-        lines.append(f"_…and {more} more; `newswatch audit` lists them_")
-    body = _lines_within(lines, SECTION_LIMIT, "_…and {n} more lines_")
+        shown.append(f"_…and {more} more (the alert ledger lists them)_")
+    body = "\n".join(shown)
     head = (f":pause_button: *{view.held_back} alert(s) held back* for this channel "
             f"({slack_text(view.reason, 200)})")
     blocks = (_section(head), _section(body) if body else _section("_(empty)_"),
