@@ -81,3 +81,21 @@ def _verify(admin, name: str, want_parts: int, want_configs: dict[str, str]) -> 
     if problems:
         return TopicReport(name, "differs", parts, have, "; ".join(problems))
     return TopicReport(name, "ok", parts, have)
+
+
+def group_lag(settings: Settings, group_id: str, topic: str) -> int:
+    """Records in `topic` not yet committed by `group_id` (reads offsets, joins no group)."""
+    from kafka import KafkaConsumer, TopicPartition
+
+    consumer = KafkaConsumer(bootstrap_servers=settings.bootstrap_servers, group_id=group_id,
+                             enable_auto_commit=False)
+    try:
+        parts = consumer.partitions_for_topic(topic) or set()
+        tps = [TopicPartition(topic, p) for p in parts]
+        if not tps:
+            return 0
+        ends = consumer.end_offsets(tps)
+        begins = consumer.beginning_offsets(tps)
+        return sum(ends[tp] - max(consumer.committed(tp) or 0, begins[tp]) for tp in tps)
+    finally:
+        consumer.close(autocommit=False)
