@@ -33,7 +33,7 @@ def _duration(value: object) -> object:
     if isinstance(value, str):
         match = _DURATION.match(value)
         if not match:
-            raise PydanticCustomError("value_error", "{value!r} is not a duration",
+            raise PydanticCustomError("value_error", "'{value}' is not a duration",
                                       {"value": value, "fix": "write seconds (90) or a number "
                                        "with s, m, h or d (30s, 15m, 2h, 1d)"})
         return float(match.group(1)) * _DURATION_UNITS[match.group(2)]
@@ -44,43 +44,73 @@ def _size(value: object) -> object:
     if isinstance(value, str):
         match = _SIZE.match(value)
         if not match:
-            raise PydanticCustomError("value_error", "{value!r} is not a size",
+            raise PydanticCustomError("value_error", "'{value}' is not a size",
                                       {"value": value, "fix": "write bytes (1048576) or a "
                                        "number with KB, MB or GB (512KB, 10MB)"})
         return int(float(match.group(1)) * _SIZE_UNITS[(match.group(2) or "b").lower()])
     return value
 
 
+def _human(value: float, unit: str) -> str:
+    if unit == "s":
+        for size, name in ((86400, "d"), (3600, "h"), (60, "m")):
+            if value >= size and value % size == 0:
+                return f"{value / size:g}{name}"
+        return f"{value:g}s"
+    if unit == "B":
+        for size, name in ((1024 ** 2, "MB"), (1024, "KB")):
+            if value >= size and value % size == 0:
+                return f"{value / size:g}{name}"
+    return f"{value:g}"
+
+
+def between(low: float, high: float, unit: str = "", why: str = "") -> AfterValidator:
+    """A range check whose error says the allowed range (pydantic's says only one bound)."""
+
+    def check(value: float) -> float:
+        if low <= value <= high:
+            return value
+        allowed = f"use a value from {_human(low, unit)} to {_human(high, unit)}"
+        raise PydanticCustomError("value_error", "{value} is out of range",
+                                  {"value": _human(value, unit),
+                                   "fix": f"{allowed}{' (' + why + ')' if why else ''}"})
+
+    return AfterValidator(check)
+
+
 Seconds = Annotated[float, BeforeValidator(_duration)]
 Bytes = Annotated[int, BeforeValidator(_size)]
+Interval = Annotated[Seconds, between(60, 7 * 86400, "s", "polite polling: at most once a minute")]
 
 
 class Limits(BaseModel):
     """How hard the collector may push, and how long it waits for a bad server."""
 
     model_config = ConfigDict(extra="forbid", frozen=True)
-    concurrency: int = Field(16, ge=1, le=256, description="feeds fetched at once, in total")
-    per_host: int = Field(2, ge=1, le=64, description="feeds fetched at once from one host")
-    connect_timeout: Seconds = Field(5.0, gt=0, le=60)
-    read_timeout: Seconds = Field(10.0, gt=0, le=120,
-                                  description="longest wait for the next bytes of a response")
-    deadline: Seconds = Field(30.0, gt=0, le=600,
-                              description="longest a whole fetch may take, redirects included")
-    max_bytes: Bytes = Field(10 * 1024 ** 2, ge=1024, le=256 * 1024 ** 2,
-                             description="largest body accepted, counted after decompression")
-    max_redirects: int = Field(5, ge=0, le=20)
-    backoff_cap: Seconds = Field(6 * 3600.0, ge=60, le=7 * 86400,
-                                 description="longest wait between retries of a failing feed")
-    gone_recheck: Seconds = Field(86400.0, ge=3600, le=30 * 86400,
-                                  description="how often a feed that answered 410 is checked")
-    max_retry_after: Seconds = Field(86400.0, ge=60, le=7 * 86400,
-                                     description="longest Retry-After honoured")
+    concurrency: Annotated[int, between(1, 256)] = Field(
+        16, description="feeds fetched at once, in total")
+    per_host: Annotated[int, between(1, 64)] = Field(
+        2, description="feeds fetched at once from one host")
+    connect_timeout: Annotated[Seconds, between(0.1, 60, "s")] = 5.0
+    read_timeout: Annotated[Seconds, between(0.1, 120, "s")] = Field(
+        10.0, description="longest wait for the next bytes of a response")
+    deadline: Annotated[Seconds, between(0.5, 600, "s")] = Field(
+        30.0, description="longest a whole fetch may take, redirects included")
+    max_bytes: Annotated[Bytes, between(1024, 256 * 1024 ** 2, "B")] = Field(
+        10 * 1024 ** 2, description="largest body accepted, counted after decompression")
+    max_redirects: Annotated[int, between(0, 20)] = 5
+    backoff_cap: Annotated[Seconds, between(60, 7 * 86400, "s")] = Field(
+        6 * 3600.0, description="longest wait between retries of a failing feed")
+    gone_recheck: Annotated[Seconds, between(3600, 30 * 86400, "s")] = Field(
+        86400.0, description="how often a feed that answered 410 is checked")
+    max_retry_after: Annotated[Seconds, between(60, 7 * 86400, "s")] = Field(
+        86400.0, description="longest Retry-After honoured")
 
 
 def _check_url(value: str) -> str:
     parts = urlsplit(value.strip())
     if parts.scheme not in ("http", "https") or not parts.hostname:
-        raise PydanticCustomError("value_error", "{value!r} is not an http(s) URL",
+        raise PydanticCustomError("value_error", "'{value}' is not an http(s) URL",
                                   {"value": value, "fix": "use a full http:// or https:// URL; "
                                    "other schemes (file, ftp, feed) are refused"})
     return value.strip()
@@ -88,7 +118,7 @@ def _check_url(value: str) -> str:
 
 def _check_id(value: str) -> str:
     if not _ID.match(value):
-        raise PydanticCustomError("value_error", "feed id {value!r} is not allowed",
+        raise PydanticCustomError("value_error", "feed id '{value}' is not allowed",
                                   {"value": value, "fix": "use lowercase letters, digits, '.', "
                                    "'-' and '_' (it is stored with every article: keep it "
                                    "stable)"})
@@ -97,7 +127,7 @@ def _check_id(value: str) -> str:
 
 def _check_language(value: str) -> str:
     if not _LANGUAGE.match(value):
-        raise PydanticCustomError("value_error", "{value!r} is not a language code",
+        raise PydanticCustomError("value_error", "'{value}' is not a language code",
                                   {"value": value, "fix": "use an ISO 639 code such as en, ko, "
                                    "ja (optionally with a region: en-US)"})
     return value
@@ -105,7 +135,7 @@ def _check_language(value: str) -> str:
 
 def _check_tag(value: str) -> str:
     if not _TAG.match(value):
-        raise PydanticCustomError("value_error", "tag {value!r} is not allowed",
+        raise PydanticCustomError("value_error", "tag '{value}' is not allowed",
                                   {"value": value, "fix": "use lowercase letters, digits, '.', "
                                    "'-' and '_'"})
     return value
@@ -115,7 +145,7 @@ def _check_type(value: str) -> str:
     from collectors.sources import SOURCES
 
     if value not in SOURCES:
-        raise PydanticCustomError("value_error", "unknown feed type {value!r}",
+        raise PydanticCustomError("value_error", "unknown feed type '{value}'",
                                   {"value": value, "fix": f"use one of: "
                                    f"{', '.join(SOURCES.names())}"})
     return value
@@ -130,7 +160,7 @@ class Feed(BaseModel):
     name: str | None = Field(None, max_length=200,
                              description="source name shown in alerts; default: feed title")
     type: Annotated[str, AfterValidator(_check_type)] = "rss"
-    interval: Seconds | None = Field(None, ge=60, le=7 * 86400)
+    interval: Interval | None = None
     language: Annotated[str, AfterValidator(_check_language)] = "en"
     tags: tuple[Annotated[str, AfterValidator(_check_tag)], ...] = ()
     enabled: bool = True
@@ -145,12 +175,12 @@ class FeedsConfig(BaseModel):
     allow_private_networks: bool = Field(
         False, description="let feeds on private, loopback and link-local addresses through "
         "(the demo and tests set it; production leaves it off)")
-    default_interval: Seconds = Field(900.0, ge=60, le=7 * 86400)
+    default_interval: Interval = 900.0
     user_agent: str = Field("newswatch/0.1 (news monitoring; polite RSS poller)",
                             min_length=1, max_length=200)
-    seen_retention_days: int = Field(
-        180, ge=7, le=3650, description="how long an article id is remembered after it last "
-        "appeared in a feed")
+    seen_retention_days: Annotated[int, between(7, 3650)] = Field(
+        180, description="how long an article id is remembered after it last appeared in a "
+        "feed")
     limits: Limits = Limits()
     feeds: tuple[Feed, ...] = ()
 
@@ -179,7 +209,7 @@ def _duplicates(path: Path, config: FeedsConfig, lines: dict[tuple, int]) -> lis
             if value in first:
                 problems.append(Problem(
                     str(path), lines.get(("feeds", i, key)), f"feeds[{i}] (id={feed.id}).{key}",
-                    f"{key} {value!r} is already used by feeds[{first[value]}]", fix))
+                    f"{key} '{value}' is already used by feeds[{first[value]}]", fix))
             else:
                 first[value] = i
     return problems

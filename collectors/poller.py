@@ -280,12 +280,12 @@ class Poller:
         for feed in feeds:
             state = states.get(feed.id)
             state = state.for_url(feed.url) if state else None
+            if only_due and state and state.due_at() > now:
+                continue
             if state and state.not_before > now:
                 until = datetime.fromtimestamp(state.not_before, timezone.utc)
                 deferred.append(PollResult(feed.id, "deferred", error=f"{state.status} until "
                                            f"{until:%Y-%m-%d %H:%M:%S}Z"))
-            elif only_due and state and state.next_due > now:
-                continue
             else:
                 todo.append(feed)
         results = {r.feed_id: r for r in self._run_batch(todo) + deferred}

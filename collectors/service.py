@@ -79,7 +79,7 @@ def run(settings: Settings, stop: threading.Event | None = None, *, once: bool =
         if fetcher is None:
             fetcher = Fetcher(FetchPolicy.from_config(config))
         if producer is None:
-            producer = make_producer(settings, max_block_ms=10_000)
+            producer = make_producer(settings, max_block_ms=10_000, bootstrap_timeout_ms=10_000)
         publisher = KafkaPublisher(producer, Topics.from_settings(settings).articles)
         poller = Poller(config, store, fetcher, publisher, clock=clock, rng=rng)
         if once:

@@ -135,12 +135,9 @@ class FeedServer:
                 request = Request(self.path, {k.lower(): v for k, v in self.headers.items()})
                 server.requests.append(request)
                 route = server.routes.get(self.path.split("?", 1)[0])
-                if route is None:
-                    answer: object = Reply(404, b"not found")
-                elif isinstance(route, (Reply, Drip, Stall)):
-                    answer = route
-                else:
-                    answer = route(request)
+                answer: object = Reply(404, b"not found") if route is None else route
+                while not isinstance(answer, (Reply, Drip, Stall)):
+                    answer = answer(request)  # a handler, a Script, a StaticFeed...
                 try:
                     server._answer(self, answer)
                 except (BrokenPipeError, ConnectionResetError):

@@ -89,16 +89,31 @@ def fast_limits(**overrides) -> dict:
             **overrides}
 
 
+def dead_producer(settings: Settings):
+    """A real producer aimed at a closed port: every send fails the way an outage does."""
+    import socket
+
+    sock = socket.socket()
+    sock.bind(("127.0.0.1", 0))
+    port = sock.getsockname()[1]
+    sock.close()
+    dead = Settings.load(kafka_bootstrap_servers=f"127.0.0.1:{port}")
+    # api_version given: the constructor does not probe the (absent) broker.
+    return make_producer(dead, api_version=(3, 9), max_block_ms=1000,
+                         request_timeout_ms=1000, delivery_timeout_ms=2000)
+
+
 class Harness:
     """A poller wired to the real broker, a local feed server and a fake clock."""
 
     def __init__(self, settings: Settings, config_path: Path, *, clock: FakeClock | None = None,
-                 producer=None) -> None:
+                 producer=None, resolver=None) -> None:
         self.settings = settings
         self.config: FeedsConfig = load_feeds_config(config_path)
         self.clock = clock or FakeClock()
         self.store = StateStore(default_path(settings))
-        self.fetcher = Fetcher(FetchPolicy.from_config(self.config))
+        policy = FetchPolicy.from_config(self.config)
+        self.fetcher = Fetcher(policy, resolver=resolver) if resolver else Fetcher(policy)
         self._own_producer = producer is None
         self.producer = producer or make_producer(settings)
         self.topic = Topics.from_settings(settings).articles
@@ -108,6 +123,12 @@ class Harness:
 
     def state(self, feed_id: str):
         return self.store.get(feed_id)
+
+    def poll(self, feed_id: str | None = None):
+        """Poll every enabled feed (or one) now; the result(s)."""
+        if feed_id is None:
+            return self.poller.poll_all()
+        return self.poller.poll_feed(self.config.feed(feed_id))
 
     def close(self) -> None:
         self.poller.close()

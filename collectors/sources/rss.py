@@ -34,16 +34,18 @@ def _text(value: Any) -> str:
 
 
 def _entry(raw: Mapping[str, Any]) -> Entry:
+    # Plain dict lookups: FeedParserDict maps a missing `updated` to `published` (with a
+    # deprecation warning), which would hide which date the feed really gave.
     published = None
     date_text = None
     for parsed_key, text_key in _DATE_FIELDS:
-        if date_text is None and isinstance(raw.get(text_key), str):
-            date_text = raw[text_key]
-        if raw.get(parsed_key):
-            published = _utc(raw[parsed_key])
-            if published is not None:
-                date_text = raw.get(text_key) if isinstance(raw.get(text_key), str) else None
-                break
+        text = dict.get(raw, text_key)
+        if date_text is None and isinstance(text, str):
+            date_text = text
+        struct = dict.get(raw, parsed_key)
+        if struct and (published := _utc(struct)) is not None:
+            date_text = text if isinstance(text, str) else None
+            break
     contents = [c.get("value") for c in raw.get("content") or () if isinstance(c, Mapping)]
     content = max((c for c in contents if isinstance(c, str)), key=len, default="")
     guid = _text(raw.get("id")).strip() or None

@@ -20,6 +20,7 @@ Everything here is linear in the input: no regular expression runs over the body
 from __future__ import annotations
 
 import codecs
+import unicodedata
 from dataclasses import dataclass, field
 
 import charset_normalizer
@@ -31,8 +32,8 @@ _SUPERSETS = {
 }
 _ALIASES = {"windows-31j": "cp932", "x-sjis": "cp932", "x-euc-kr": "cp949",
             "ks_c_5601-1987": "cp949", "x-gbk": "gb18030"}
-_SINGLE_BYTE_WESTERN = {"cp1252", "cp1250", "iso8859-1", "iso8859-15", "iso8859-2", "latin-1",
-                        "mac-roman", "cp1254", "iso8859-9", "ascii"}
+_SINGLE_BYTE_WESTERN = {"cp1252", "cp1250", "cp1257", "cp1254", "iso8859-1", "iso8859-2",
+                        "iso8859-9", "iso8859-15", "latin-1", "mac-roman", "ascii"}
 _BOMS = ((codecs.BOM_UTF32_BE, "utf-32-be"), (codecs.BOM_UTF32_LE, "utf-32-le"),
          (codecs.BOM_UTF8, "utf-8"), (codecs.BOM_UTF16_BE, "utf-16-be"),
          (codecs.BOM_UTF16_LE, "utf-16-le"))
@@ -102,6 +103,13 @@ def _try(data: bytes, codec: str) -> str | None:
         return None
 
 
+def _mostly_latin(text: str) -> bool:
+    """Are the non-ASCII letters (a sample of them) mostly Latin script?"""
+    letters = [c for c in text if ord(c) > 127 and c.isalpha()][:2000]
+    latin = sum(1 for c in letters if unicodedata.name(c, "").startswith("LATIN"))
+    return latin >= 0.8 * len(letters)
+
+
 def decode_document(body: bytes, content_type: str | None = None) -> XmlText:
     """Decode a feed body to text, recording every disagreement as a problem."""
     for bom, codec in _BOMS:
@@ -123,7 +131,7 @@ def decode_document(body: bytes, content_type: str | None = None) -> XmlText:
 
     def result(text: str, codec: str) -> XmlText:
         if declared_codecs and codec not in declared_codecs and codec != "ascii":
-            problems.append(f"declared {'/'.join(lbl for lbl, _ in declared)}, "
+            problems.append(f"declared {'/'.join(dict.fromkeys(lbl for lbl, _ in declared))}, "
                             f"decoded as {codec}")
         return XmlText(text, codec, problems)
 
@@ -142,13 +150,16 @@ def decode_document(body: bytes, content_type: str | None = None) -> XmlText:
         if text is not None:
             return result(text, codec)
     best = charset_normalizer.from_bytes(body[:_DETECT_SAMPLE]).best()
-    if best is not None:
-        codec = codec_name(best.encoding) or "cp1252"
-        if codec in _SINGLE_BYTE_WESTERN:
-            codec = "cp1252"  # detection cannot tell Western code pages apart reliably
-        text = _try(body, codec)
-        if text is not None:
-            return result(text, codec)
+    codec = codec_name(best.encoding) if best is not None else None
+    text = _try(body, codec) if codec else None
+    if codec and text is not None:
+        if len(text) == len(body) and _mostly_latin(text):
+            # Detection cannot tell Latin code pages apart on short text (it offers
+            # cp1250, cp1257...); Windows-1252 is by far the most common in feeds.
+            western = _try(body, "cp1252")
+            if western is not None:
+                return result(western, "cp1252")
+        return result(text, codec)
     problems.append("encoding unknown: decoded as windows-1252 with replacement characters")
     return XmlText(body.decode("cp1252", "replace"), "cp1252", problems)
 

@@ -11,6 +11,7 @@ import typer
 from rich.table import Table
 
 from newswatch.cli.common import ConfigDirOption, console, load_settings
+from newswatch.errors import BrokerError
 from newswatch.runner import stop_on_signals
 
 _OUTCOME_STYLE = {"new": "green", "error": "red", "broker-error": "red", "gone": "red",
@@ -58,6 +59,11 @@ def collect(
     console.print(f"{len(summary.results)} feed(s), {summary.produced} article(s) produced "
                   f"({summary.updates} update(s)), {summary.errors} error(s) "
                   f"in {summary.seconds:.1f}s", highlight=False)
+    undelivered = [r.feed_id for r in summary.results if r.outcome == "broker-error"]
+    if undelivered:
+        raise BrokerError(f"Kafka did not acknowledge the articles of {len(undelivered)} "
+                          f"feed(s): {', '.join(undelivered)}",
+                          fix="nothing was marked seen; run again once the broker is back")
 
 
 def register(app: typer.Typer) -> None:
