@@ -20,7 +20,7 @@ import ipaddress
 import socket
 import time
 import zlib
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Callable, Literal
 from urllib.parse import urljoin
 
@@ -77,8 +77,7 @@ class FetchResponse:
     headers: dict[str, str]
     body: bytes = b""
     redirects: tuple[tuple[int, str], ...] = ()
-    permanent_url: str | None = field(
-        default=None, metadata={"doc": "where the feed moved, when every hop was permanent"})
+    permanent_url: str | None = None  # where the feed moved, when every hop was permanent
     started: float = 0.0  # time.monotonic() when the request began
     finished: float = 0.0  # time.monotonic() when the body was complete
 
@@ -234,7 +233,8 @@ class Fetcher:
         addresses = self._resolve(host, port)
         if not addresses:
             raise FetchError("dns", f"{host!r} has no address")
-        address = addresses[0]
+        # One address, checked and then used: IPv4 first, as many hosts lack IPv6 routes.
+        address = min(addresses, key=lambda a: ":" in a)
         if not self.policy.allow_private and not is_public(address):
             raise FetchError("refused-address", f"{host} resolves to {address}, a private, "
                              "loopback or reserved address",

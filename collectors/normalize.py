@@ -23,13 +23,12 @@ import hashlib
 import html
 from collections import defaultdict
 from datetime import datetime, timedelta, timezone
-from typing import Iterable
 from urllib.parse import urlsplit
 
 import nh3
 
 from collectors.config import Feed
-from collectors.sources.base import Entry, ParsedFeed
+from collectors.sources.base import ParsedFeed
 from newswatch.messages import Article
 
 TITLE_MAX = 1_000
@@ -176,7 +175,3 @@ def to_articles(feed: Feed, parsed: ParsedFeed, *, fetched_at: datetime) -> list
             tags=feed.tags, published_at=published, fetched_at=fetched_at,
             content_hash=short_hash("text", title, summary, content)))
     return articles
-
-
-def article_ids(articles: Iterable[Article]) -> list[str]:
-    return [a.id for a in articles]

@@ -24,6 +24,7 @@ from collectors import schedule
 from collectors.config import Feed, FeedsConfig
 from collectors.fetch import FetchError, FetchResponse
 from collectors.normalize import to_articles
+from collectors.publish import PublishError
 from collectors.schedule import Clock, SystemClock
 from collectors.sources import SOURCES, ParseError
 from collectors.state import FeedState, StateStore
@@ -196,9 +197,10 @@ class Poller:
             try:
                 self.publisher.publish(fresh)
             except BrokerError as exc:
+                acked = exc.acked if isinstance(exc, PublishError) else []
                 self.store.save(schedule.after_broker_failure(
                     state, now, interval=interval, rng=self.rng, error=str(exc),
-                    http_status=status))
+                    http_status=status), seen=[(a.id, a.content_hash) for a in acked], now=now)
                 result.outcome, result.error = "broker-error", str(exc)
                 log.warning("%s: %s", feed.id, exc)
                 return result

@@ -141,7 +141,7 @@ def after_gone(state: FeedState, now: float, *, recheck: float) -> FeedState:
 
 def after_broker_failure(state: FeedState, now: float, *, interval: float, rng: random.Random,
                          error: str, http_status: int | None) -> FeedState:
-    """Kafka did not acknowledge: validators and seen items stay where they were."""
+    """Kafka did not acknowledge everything: the validators stay where they were."""
     return state.model_copy(update={
         **_attempted(state, now, http_status),
         "last_error": error, "last_error_at": now,

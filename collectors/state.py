@@ -2,8 +2,8 @@
 
 The rule that makes "nothing lost" hold: the poller calls `save(..., seen=...)` with new
 validators and seen articles only after Kafka acknowledged those articles. A failed
-publish saves health only, so the next poll fetches the feed in full again and re-offers
-everything. "Nothing twice" is the `seen` table: (article id, content hash) pairs across
+publish saves health (and marks seen only what Kafka did acknowledge) but keeps the old
+validators, so the next poll fetches the feed in full again and re-offers the rest. "Nothing twice" is the `seen` table: (article id, content hash) pairs across
 all feeds, so a restart, a changed ETag or a second feed carrying the same URL produce
 nothing new, while an edit (same id, new hash) is produced once as an update.
 """

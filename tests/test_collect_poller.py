@@ -120,7 +120,7 @@ class TestNothingLost:
         feeds = [{"id": "wire", "url": url}]
         down = harness(harnesses, settings, feeds, producer=dead_producer(settings))
         result, = down.poll()
-        assert result.outcome == "broker-error" and "did not acknowledge" in result.error
+        assert result.outcome == "broker-error" and "acknowledged 0 of 2" in result.error
         state = down.state("wire")
         assert state.etag is None and state.items_produced == 0
         assert down.store.seen_count() == 0
@@ -158,6 +158,42 @@ class TestNothingLost:
         assert (result.outcome, result.new) == ("new", 1)
         got = articles_in(settings, topics, expect=3)
         assert sorted(a.guid for a in got) == ["a1", "a2", "a3"]
+
+
+    def test_what_kafka_acknowledged_before_a_failure_is_not_produced_twice(
+            self, settings, topics, feed_server, harnesses):
+        from kafka.admin import ConfigResource, ConfigResourceType
+        from newswatch.broker.clients import make_admin
+
+        def topic_limit(max_bytes: int) -> None:
+            admin = make_admin(settings)
+            try:
+                admin.alter_configs([ConfigResource(ConfigResourceType.TOPIC, topics.articles,
+                                                    configs={"max.message.bytes": str(max_bytes)})])
+            finally:
+                admin.close()
+
+        small = [Item(f"Short story {i}", f"https://news.example.org/s{i}", f"s{i}", "brief")
+                 for i in range(6)]
+        big = Item("Long story", "https://news.example.org/long", "long", "word " * 2000)
+        url = feed_server.route("/f", StaticFeed(rss(small + [big])))
+        feeds = [{"id": "f", "url": url}]
+        topic_limit(4000)  # the broker now refuses the long story (a real Kafka error)
+        h = harness(harnesses, settings, feeds)
+        result, = h.poll()
+        assert result.outcome == "broker-error"
+        in_kafka = read_topic(settings, topics.articles, timeout=10)
+        assert 0 < len(in_kafka) < 7 and h.store.seen_count() == len(in_kafka)
+        assert h.state("f").etag is None  # validators did not advance
+        h.close()
+        harnesses.remove(h)
+
+        topic_limit(1024 * 1024)
+        again = harness(harnesses, settings, feeds)
+        result, = again.poll()
+        assert result.outcome == "new" and result.new == 7 - len(in_kafka)
+        everything = articles_in(settings, topics, expect=7)
+        assert len(everything) == 7 and len({a.id for a in everything}) == 7
 
 
 class TestSchedule:

@@ -8,7 +8,7 @@ every source type. A new source type is one module with one class registered in 
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime
 from typing import ClassVar, Mapping
 
@@ -27,8 +27,7 @@ class Entry:
     title: str = ""
     summary: str = ""
     content: str = ""
-    published: datetime | None = None
-    date_text: str | None = field(default=None, metadata={"doc": "the feed's date as written"})
+    published: datetime | None = None  # None when the feed's date is missing or unusable
 
 
 @dataclass(frozen=True)
@@ -37,8 +36,7 @@ class ParsedFeed:
     title: str = ""
     link: str | None = None
     format: str = ""
-    problems: tuple[str, ...] = field(
-        default=(), metadata={"doc": "what was wrong but survivable (malformed XML, encoding)"})
+    problems: tuple[str, ...] = ()  # what was wrong but survivable (malformed XML, encoding)
 
 
 class Source(ABC):

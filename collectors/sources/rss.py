@@ -18,8 +18,7 @@ import feedparser
 from collectors.sources.base import SOURCES, Entry, ParsedFeed, ParseError, Source
 from collectors.sources.xmldoc import decode_document, strip_internal_subset
 
-_DATE_FIELDS = (("published_parsed", "published"), ("updated_parsed", "updated"),
-                ("created_parsed", "created"))
+_DATE_FIELDS = ("published_parsed", "updated_parsed", "created_parsed")
 
 
 def _utc(struct: Any) -> datetime | None:
@@ -37,14 +36,9 @@ def _entry(raw: Mapping[str, Any]) -> Entry:
     # Plain dict lookups: FeedParserDict maps a missing `updated` to `published` (with a
     # deprecation warning), which would hide which date the feed really gave.
     published = None
-    date_text = None
-    for parsed_key, text_key in _DATE_FIELDS:
-        text = dict.get(raw, text_key)
-        if date_text is None and isinstance(text, str):
-            date_text = text
-        struct = dict.get(raw, parsed_key)
+    for key in _DATE_FIELDS:
+        struct = dict.get(raw, key)
         if struct and (published := _utc(struct)) is not None:
-            date_text = text if isinstance(text, str) else None
             break
     contents = [c.get("value") for c in raw.get("content") or () if isinstance(c, Mapping)]
     content = max((c for c in contents if isinstance(c, str)), key=len, default="")
@@ -52,7 +46,7 @@ def _entry(raw: Mapping[str, Any]) -> Entry:
     link = _text(raw.get("link")).strip() or None
     return Entry(guid=guid, link=link, title=_text(raw.get("title")),
                  summary=_text(raw.get("summary")), content=content,
-                 published=published, date_text=date_text)
+                 published=published)
 
 
 @SOURCES.register("rss")
