@@ -130,6 +130,22 @@ class Ledger:
                 out[digest_id] = [self._entries[a] for a in ids if a in self._entries]
         return out
 
+    def forget_before(self, horizon: datetime) -> int:
+        """Drop settled alerts last touched before `horizon`; returns how many.
+
+        Safe because decisions older than max_age_hours are never alerted: an alert id
+        whose last record is older than that cannot come up again (the caller adds a margin
+        for clock skew). Keeps a long-retention ledger from growing without bound in memory.
+        """
+        old = [a for a, e in self._entries.items() if e.final and e.at < horizon]
+        for aid in old:
+            del self._entries[aid]
+        for did in [d for d in self._members if d not in self._entries or
+                    self._entries[d].final]:
+            if all(m not in self._entries for m in self._members[did]):
+                del self._members[did]
+        return len(old)
+
     def unsettled(self) -> list[Entry]:
         return [e for e in self._entries.values() if e.status in UNSETTLED]
 

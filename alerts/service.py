@@ -165,8 +165,11 @@ class Alerter:
         self._unhealthy_until = 0.0
         self._paused = False
         ledger.listeners.append(self._index_story)
-        for entry in ledger.entries():
-            self._index_entry(entry)
+        horizon = self.clock.now() - self.stories.window
+        for entry in sorted(ledger.entries(), key=lambda e: e.opened_at or e.at):
+            if (entry.opened_at or entry.at) >= horizon:
+                self._index_entry(entry)
+        self._next_forget = 0.0
 
     # ---------------------------------------------------------------- the loop
 
@@ -190,12 +193,24 @@ class Alerter:
         return self.stats
 
     def _step(self, *, all_digests: bool = False) -> None:
+        self._forget_old()
         self._open_due_digests(all_=all_digests)
         if self._unflushed_intents:
             self.outbox.flush()  # the intent must be in the ledger before the post
             self._unflushed_intents = False
         self._run_due()
         self._commit()
+
+    def _forget_old(self) -> None:
+        """Hourly: settled ledger entries older than max_age (+1 day) cannot matter again."""
+        if self.clock.monotonic() < self._next_forget:
+            return
+        self._next_forget = self.clock.monotonic() + 3600
+        horizon = self.clock.now() - timedelta(hours=self.config.max_age_hours + 24)
+        dropped = self.ledger.forget_before(horizon)
+        if dropped:
+            log.info("alert ledger: %d settled alert(s) older than %s no longer kept in "
+                     "memory", dropped, horizon.isoformat())
 
     def _poll_timeout_ms(self) -> int:
         now = self.clock.monotonic()
@@ -271,6 +286,8 @@ class Alerter:
         routes = self.router.routes_for(decision)
         if not routes:
             self.stats.unrouted += 1
+            log.info("decision on %s (%s, %s) matches no route in alerts.yaml",
+                     decision.article_id, ",".join(decision.categories), decision.severity)
             return
         story = story_key(decision.url, decision.article_id)
         for route in routes:

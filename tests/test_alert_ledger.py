@@ -74,3 +74,13 @@ def test_rebuild_reads_the_whole_topic_including_other_instances(settings, topic
     finally:
         reader.close()
         producer.close()
+
+
+def test_settled_alerts_older_than_the_horizon_are_forgotten_unsettled_kept():
+    from datetime import timedelta
+    ledger = Ledger()
+    ledger.apply(alert("old", "posted", ts="1.0"))
+    ledger.apply(alert("stuck", "intent"))
+    ledger.apply(alert("new", "posted", ts="2.0", at=AT + timedelta(days=5)))
+    assert ledger.forget_before(AT + timedelta(days=1)) == 1
+    assert "old" not in ledger and "stuck" in ledger and "new" in ledger
