@@ -188,7 +188,12 @@ class Poller:
             return fail(f"parser failure: {type(exc).__name__}: {exc}", status)
         result.entries = len(parsed.entries)
         result.problem = parsed.problems[0] if parsed.problems else None
+        return self._deliver(state, now, interval, response, articles, result)
 
+    def _deliver(self, state: FeedState, now: float, interval: float,
+                 response: FetchResponse, articles: list[Article],
+                 result: PollResult) -> PollResult:
+        """Produce what is new or edited; save the feed's state once Kafka acknowledged."""
         claimed = self._claims.acquire(a.id for a in articles)
         try:
             known = self.store.known(a.id for a in articles)
@@ -200,9 +205,10 @@ class Poller:
                 acked = exc.acked if isinstance(exc, PublishError) else []
                 self.store.save(schedule.after_broker_failure(
                     state, now, interval=interval, rng=self.rng, error=str(exc),
-                    http_status=status), seen=[(a.id, a.content_hash) for a in acked], now=now)
+                    http_status=response.status),
+                    seen=[(a.id, a.content_hash) for a in acked], now=now)
                 result.outcome, result.error = "broker-error", str(exc)
-                log.warning("%s: %s", feed.id, exc)
+                log.warning("%s: %s", state.feed_id, exc)
                 return result
             result.acked = time.monotonic() if fresh else None
             result.updates = sum(1 for a in fresh if a.update)
@@ -213,7 +219,7 @@ class Poller:
                     etag=response.header("etag"),
                     last_modified=response.header("last-modified"),
                     new=result.new, updates=result.updates, problem=result.problem,
-                    moved_to=moved_to),
+                    moved_to=response.permanent_url),
                 seen=[(a.id, a.content_hash) for a in fresh],
                 present=[a.id for a in articles], now=now)
         finally:
@@ -235,10 +241,10 @@ class Poller:
                 log.exception("%s: poll failed unexpectedly", feed.id)
                 result = PollResult(feed.id, "error", error=f"internal error: {exc}",
                                     internal_error=True)
+            done(result)  # outside the lock: it may read the state store
             with self._cond:
                 self._inflight.discard(feed.id)
                 self._host_load[feed.host] -= 1
-                done(result)
                 self._cond.notify_all()
 
         self._executor.submit(work)
@@ -299,9 +305,9 @@ class Poller:
     def run(self, stop: threading.Event, *, on_result: Callable[[PollResult], None] | None = None,
             max_wait: float = 1.0) -> None:
         """Poll each feed whenever it is due, until `stop` is set."""
-        due = {s.feed_id: s.for_url(self.config.feed(s.feed_id).url).due_at()
-               for s in self.store.all().values()
-               if any(f.id == s.feed_id for f in self.config.feeds)}
+        urls = {f.id: f.url for f in self.config.feeds}
+        due = {s.feed_id: s.for_url(urls[s.feed_id]).due_at()
+               for s in self.store.all().values() if s.feed_id in urls}
 
         def done(result: PollResult) -> None:
             state = self.store.get(result.feed_id)
