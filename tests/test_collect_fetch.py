@@ -184,6 +184,20 @@ class TestHostileServers:
         finally:
             listener.close()
 
+    def test_a_server_that_never_completes_the_handshake_hits_the_connect_timeout(self):
+        listener = socket.socket()
+        listener.bind(("127.0.0.1", 0))
+        listener.listen(0)  # room for one queued connection, never accepted
+        port = listener.getsockname()[1]
+        queued = socket.create_connection(("127.0.0.1", port), timeout=2)
+        try:  # the queue is full: the kernel drops the next SYN and the client waits
+            with fetcher(connect_timeout=0.5) as f, pytest.raises(FetchError) as info:
+                f.fetch(f"http://127.0.0.1:{port}/feed")
+            assert info.value.kind == "connect-timeout"
+        finally:
+            queued.close()
+            listener.close()
+
     def test_nothing_listening_is_a_connect_error(self):
         s = socket.socket()
         s.bind(("127.0.0.1", 0))

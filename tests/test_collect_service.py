@@ -37,13 +37,16 @@ def collect_once(env) -> subprocess.CompletedProcess:
 
 def test_collect_once_puts_each_seed_article_in_kafka_exactly_once(settings, topics, env_for,
                                                                     seed_server):
-    write_demo_feeds_config(settings.config_dir / "feeds.yaml", seed_server.base_url)
+    path = write_demo_feeds_config(settings.config_dir / "feeds.yaml", seed_server.base_url)
+    with path.open("a") as f:  # one broken feed: reported, and the others unaffected
+        f.write(f"- id: missing\n  url: {seed_server.base_url}missing.xml\n")
     total = seed_item_count()
     assert total >= 12
     first = collect_once(env_for(settings))
     assert first.returncode == 0, first.stderr
     assert "collect summary" in first.stdout and "sample-korea-defense-wire" in first.stdout
-    assert f"{total} article(s) produced" in first.stdout
+    assert f"{total} article(s) produced" in first.stdout and "1 error(s)" in first.stdout
+    assert "missing: HTTP 404" in first.stdout
 
     articles = read_topic(settings, topics.articles, expect=total, timeout=30)
     assert len(articles) == total and len({a.id for a in articles}) == total

@@ -24,20 +24,35 @@ def _when(value: datetime | None) -> str:
 
 def summary_table(summary) -> Table:
     """One row per feed: this cycle's outcome next to the feed's health."""
-    table = Table("feed", "result", "http", "new", "upd", "produced", "fails",
-                  "last success", "last error", "flags", title="collect summary")
+    table = Table(title="collect summary")
+    table.add_column("feed", no_wrap=True)
+    table.add_column("result", no_wrap=True)
+    for name in ("http", "new", "upd", "produced", "fails"):
+        table.add_column(name, justify="right", no_wrap=True)
+    table.add_column("last success", no_wrap=True)
+    table.add_column("flags", no_wrap=True)
     health = {h.feed_id: h for h in summary.health}
     for result in summary.results:
         h = health.get(result.feed_id)
         style = _OUTCOME_STYLE.get(result.outcome)
         outcome = f"[{style}]{result.outcome}[/]" if style else result.outcome
-        error = (result.error or (h.last_error if h and h.failures else None) or "")
         table.add_row(
             result.feed_id, outcome, str(result.http_status or "-"), str(result.new),
             str(result.updates), str(h.items_produced if h else 0),
             str(h.failures if h else 0), _when(h.last_success_at if h else None),
-            error[:80], ", ".join(h.flags) if h else "")
+            ", ".join(h.flags) if h else "")
     return table
+
+
+def problem_lines(summary) -> list[str]:
+    """This cycle's errors and survivable problems, one line per feed, under the table."""
+    lines = []
+    for result in summary.results:
+        if result.error:
+            lines.append(f"{result.feed_id}: {result.error}")
+        elif result.problem:
+            lines.append(f"{result.feed_id}: used despite: {result.problem}")
+    return lines
 
 
 def collect(
@@ -56,6 +71,8 @@ def collect(
     stop_on_signals(stop)
     summary = service.run(settings, stop, once=once, feeds_path=feeds)
     console.print(summary_table(summary))
+    for line in problem_lines(summary):
+        console.print(f"  {line}", highlight=False, markup=False, soft_wrap=True)
     console.print(f"{len(summary.results)} feed(s), {summary.produced} article(s) produced "
                   f"({summary.updates} update(s)), {summary.errors} error(s) "
                   f"in {summary.seconds:.1f}s", highlight=False)
