@@ -1,4 +1,4 @@
-"""Helpers for collector tests: a fake clock, feed documents, feeds.yaml, a poller harness."""
+"""Tools for collector tests: a fake clock, feed documents, feeds.yaml, a poller harness."""
 
 from __future__ import annotations
 
