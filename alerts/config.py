@@ -140,7 +140,7 @@ class Delivery(_Model):
 
     timeout_seconds: float = Field(10, gt=0, le=120)
     rate_limit_retries: int = Field(5, ge=0, le=20)
-    max_retry_after_seconds: float = Field(120, ge=1, le=3600, description="a longer "
+    max_retry_after_seconds: float = Field(30, ge=1, le=120, description="a longer "
                                            "Retry-After is waited out by the alerter's own "
                                            "backoff instead of inside one request")
     server_error_retries: int = Field(3, ge=0, le=20)

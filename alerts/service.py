@@ -305,12 +305,17 @@ class Alerter:
         aid = alert_id(story, route.name)
         base = self._base(decision, src, route, aid)
         pending = self._jobs.get(aid)
+        entry = self.ledger.get(aid)
+        owner = pending.base["article_id"] if pending else (entry.article_id if entry else None)
+        if owner is not None and owner != decision.article_id:
+            # Another article with the same canonical URL (another feed's copy): one alert.
+            self._record_copy(base, story, route.name, decision.article_id, aid)
+            return
         if pending is not None:  # the same decision again while its post is planned
             self._attach(pending, src)
             return
-        entry = self.ledger.get(aid)
         if entry is not None:
-            self._plan_known(decision, src, route, story, entry, base)
+            self._plan_known(decision, src, route, entry, base)
             return
         original = self.stories.find(route.name, decision.title, now)
         if original is not None and original != aid:
@@ -332,16 +337,20 @@ class Alerter:
         self._schedule(Job(admission.at, "alert", view, base, since=now - HISTORY_MARGIN,
                            planned_at=self.clock.monotonic()), src)
 
-    def _plan_known(self, decision: Decision, src: Source, route: Any, story: str,
-                    entry: Entry, base: dict[str, Any]) -> None:
-        """The alert id is in the ledger: settled (replay) or unsettled (crash before result)."""
+    def _record_copy(self, base: dict[str, Any], story: str, route: str, article_id: str,
+                     original: str) -> None:
+        cid = copy_id(story, route, article_id)
+        if cid in self.ledger:
+            self.stats.already_settled += 1
+            return
+        self._record({**base, "alert_id": cid}, "duplicate", duplicate_of=original)
+        self.stats.duplicates += 1
+
+    def _plan_known(self, decision: Decision, src: Source, route: Any, entry: Entry,
+                    base: dict[str, Any]) -> None:
+        """This article's alert is in the ledger: settled (a replay: nothing to do) or
+        unsettled (the alerter stopped between intent and result: look, then post)."""
         if entry.final:
-            if entry.article_id != decision.article_id:
-                cid = copy_id(story, route.name, decision.article_id)
-                if cid not in self.ledger:
-                    self._record({**base, "alert_id": cid}, "duplicate", duplicate_of=entry.alert_id)
-                    self.stats.duplicates += 1
-                    return
             self.stats.already_settled += 1
             return
         follow_up = entry.duplicate_of is not None
@@ -365,6 +374,7 @@ class Alerter:
         threading_on = (self.config.threading.follow_ups and self.sink.supports_threads
                         and first is not None and first.status in ("intent", "failed", "posted")
                         and first.duplicate_of is None
+                        and first.article_id != decision.article_id  # moved URL, same article
                         and len(first.replies) < self.config.threading.max_replies)
         if threading_on:
             admission = self.throttler.admit(route.channel,

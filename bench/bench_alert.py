@@ -69,12 +69,12 @@ def free_port_pair() -> int:
     raise RuntimeError("no free port pair on 127.0.0.1")
 
 
-def config_text(channels: list[str]) -> str:
+def config_text(channels: list[str], per_window: int) -> str:
     routes = "\n".join(f'  - {{name: desk-{i}, channel: "{cid}", match: {{tags: [desk-{i}]}}}}'
                        for i, cid in enumerate(channels))
     return (f"routes:\n{routes}\n"
             f"throttle: {{per_second: {PER_SECOND}, burst: {BURST}, max_wait_seconds: "
-            f"{MAX_WAIT}, max_per_window: {MAX_PER_WINDOW}, window_seconds: {WINDOW}, "
+            f"{MAX_WAIT}, max_per_window: {per_window}, window_seconds: {WINDOW}, "
             f"digest_after_seconds: {DIGEST_AFTER}, digest_max_items: 15}}\n")
 
 
@@ -117,6 +117,9 @@ def main() -> int:
     parser.add_argument("--matched", type=float, default=0.1,
                         help="share of decisions with a category (alert candidates)")
     parser.add_argument("--channels", type=int, default=8)
+    parser.add_argument("--per-window", type=int, default=MAX_PER_WINDOW,
+                        help="throttle.max_per_window (posts per channel per 60 s before "
+                             "digests; shipped default 20)")
     parser.add_argument("--seed", type=int, default=7)
     args = parser.parse_args()
     rng = random.Random(args.seed)
@@ -144,7 +147,7 @@ def main() -> int:
     try:
         config_dir = tmp / "config"
         config_dir.mkdir()
-        (config_dir / "alerts.yaml").write_text(config_text(channels))
+        (config_dir / "alerts.yaml").write_text(config_text(channels, args.per_window))
         settings = Settings.load(kafka_bootstrap_servers=bootstrap, config_dir=config_dir,
                                  topic_prefix=f"bench{uuid.uuid4().hex[:8]}-",
                                  state_dir=tmp / "state", topic_partitions=6)
@@ -267,7 +270,7 @@ def main() -> int:
                      "achieved_rate": round(total / elapsed, 1),
                      "producer_lag_p99_ms": round(pct(lag, 99) * 1000, 1) if lag else 0.0},
             "throttle": {"per_second": PER_SECOND, "burst": BURST, "max_wait_s": MAX_WAIT,
-                         "max_per_window": MAX_PER_WINDOW, "window_s": WINDOW,
+                         "max_per_window": args.per_window, "window_s": WINDOW,
                          "digest_after_s": DIGEST_AFTER},
             "unthrottled_posts": {"count": len(direct), "p50_ms": round(pct(direct, 50), 1),
                                   "p99_ms": round(pct(direct, 99), 1),

@@ -172,6 +172,24 @@ def test_same_story_from_several_feeds_gives_one_alert_and_follow_ups_in_its_thr
     assert list(status.values()).count("posted") == 2
 
 
+def test_copies_arriving_together_with_the_first_are_duplicates_too(slack_settings, fake):
+    title = "Seoul and Tokyo restore full GSOMIA intelligence sharing"
+    produce(slack_settings, [
+        decision("t1", title=title, url="https://news.example/gsomia?utm_medium=feed"),
+        decision("t2", title=title, url="https://news.example/gsomia", feed_id="other"),
+        decision("t3", title=title, url="https://news.example/gsomia#top", feed_id="third"),
+    ])
+    with AlerterThread(slack_settings) as alerter:
+        alerter.wait(lambda: committed(slack_settings, "newswatch-alerter") == 3, what="commit")
+        stats = alerter.stop()
+    assert len(fake.posts()) == 1
+    assert stats.duplicates == 2
+    dup = [r for r in ledger(slack_settings) if r.status == "duplicate"]
+    posted_id = fake.posts()[0]["metadata"]["event_payload"]["alert_id"]
+    assert len(dup) == 2 and {r.duplicate_of for r in dup} == {posted_id}
+    assert len({r.alert_id for r in dup}) == 2
+
+
 def test_without_threading_copies_are_recorded_as_duplicates(settings, fake):
     write_config(settings, FAST_CONFIG + "threading: {follow_ups: false}\n")
     slack_settings = with_slack(settings, fake)
