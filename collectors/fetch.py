@@ -78,7 +78,6 @@ class FetchResponse:
     body: bytes = b""
     redirects: tuple[tuple[int, str], ...] = ()
     permanent_url: str | None = None  # where the feed moved, when every hop was permanent
-    started: float = 0.0  # time.monotonic() when the request began
     finished: float = 0.0  # time.monotonic() when the body was complete
 
     def header(self, name: str) -> str | None:
@@ -214,7 +213,7 @@ class Fetcher:
                     body = self._read_body(response, headers, deadline, current)
                 return FetchResponse(status=response.status_code, url=current,
                                      headers=headers, body=body, redirects=tuple(redirects),
-                                     permanent_url=permanent, started=started,
+                                     permanent_url=permanent,
                                      finished=time.monotonic())
             finally:
                 response.close()
