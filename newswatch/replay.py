@@ -110,13 +110,21 @@ def _classify_change(then: list[str] | None, now: list[str]) -> Change:
     return "changed"
 
 
+@dataclass(frozen=True)
+class Recorded:
+    """What replay keeps of a recorded decision (not its matches: history can be large)."""
+
+    categories: tuple[str, ...]
+    ruleset: str
+
+
 def recorded_decisions(settings: Settings, since: datetime | None) -> dict:
     """Decisions recorded since `since`, by (partition, offset) of their input article and by
     (article id, content hash). The first one recorded for an input is the one 'at the time'."""
     topics = Topics.from_settings(settings)
     consumer = history_consumer(settings)
-    by_input: dict[tuple[int, int], Decision] = {}
-    by_content: dict[tuple[str, str], Decision] = {}
+    by_input: dict[tuple[int, int], Recorded] = {}
+    by_content: dict[tuple[str, str], Recorded] = {}
     try:
         plan = plan_window(consumer, topics.decisions, since, None)
         for rec in read_window(consumer, plan):
@@ -126,9 +134,10 @@ def recorded_decisions(settings: Settings, since: datetime | None) -> dict:
                 continue
             if not isinstance(d, Decision):
                 continue
+            kept = Recorded(d.categories, f"{d.ruleset.name}@{d.ruleset.version}")
             if d.input is not None and d.input.topic == topics.articles:
-                by_input.setdefault((d.input.partition, d.input.offset), d)
-            by_content.setdefault((d.article_id, d.content_hash), d)
+                by_input.setdefault((d.input.partition, d.input.offset), kept)
+            by_content.setdefault((d.article_id, d.content_hash), kept)
     finally:
         consumer.close()
     return {"input": by_input, "content": by_content}
@@ -164,7 +173,9 @@ def replay(settings: Settings, since: datetime, until: datetime | None, *,
                 continue
             now = classify_now(article)
             if classify_then is not None:
-                old = classify_then(article)
+                decided = classify_then(article)
+                old = Recorded(decided.categories,
+                               f"{decided.ruleset.name}@{decided.ruleset.version}")
             else:
                 old = (recorded["input"].get((rec.partition, rec.offset))
                        or recorded["content"].get((article.id, article.content_hash)))
@@ -175,7 +186,7 @@ def replay(settings: Settings, since: datetime, until: datetime | None, *,
                 published_at=article.published_at.isoformat() if article.published_at else None,
                 partition=rec.partition, offset=rec.offset, then=then,
                 now=list(now.categories),
-                then_ruleset=(f"{old.ruleset.name}@{old.ruleset.version}" if old else None),
+                then_ruleset=old.ruleset if old else None,
                 now_rules=sorted({m.rule_id for m in now.matches}),
                 change=_classify_change(then, list(now.categories)),
             ))
