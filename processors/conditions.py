@@ -21,16 +21,19 @@ def _all_near(field: FieldDoc, hit: Hit, near: Near) -> bool:
     return all(_near(field, hit, name, near.within) for name in near.terms)
 
 
-def holds(cond: Condition, field: FieldDoc, hit: Hit, doc_lists: set[str] | frozenset[str]) -> bool:
-    """True when every key of `cond` holds for `hit` in `field` (doc_lists: lists in the article)."""
+def holds(cond: Condition, field: FieldDoc, hit: Hit, doc_lists: set[str] | frozenset[str],
+          sid: int | None = None) -> bool:
+    """True when every key of `cond` holds for `hit` in `field` (doc_lists: lists in the
+    article; sid: the hit's sentence, when the caller knows it)."""
     if cond.in_document and not all(n in doc_lists for n in cond.in_document):
         return False
     if cond.not_in_document and any(n in doc_lists for n in cond.not_in_document):
         return False
-    if cond.in_ and field.position(hit) not in cond.in_:
+    if cond.in_ and field.position(hit, sid) not in cond.in_:
         return False
     if cond.same_sentence or cond.not_same_sentence:
-        sid = field.sentence_of(hit)
+        if sid is None:
+            sid = field.sentence_of(hit)
         if not all(sid in field.sentence_ids(n) for n in cond.same_sentence):
             return False
         if any(sid in field.sentence_ids(n) for n in cond.not_same_sentence):
@@ -48,7 +51,10 @@ def holds(cond: Condition, field: FieldDoc, hit: Hit, doc_lists: set[str] | froz
 
 
 def accepted(context: Condition | None, exclude: list[Condition], field: FieldDoc, hit: Hit,
-             doc_lists: set[str] | frozenset[str]) -> bool:
-    if context is not None and not holds(context, field, hit, doc_lists):
+             doc_lists: set[str] | frozenset[str], sid: int | None = None) -> bool:
+    if context is not None and not holds(context, field, hit, doc_lists, sid):
         return False
-    return not any(holds(cond, field, hit, doc_lists) for cond in exclude)
+    for cond in exclude:
+        if holds(cond, field, hit, doc_lists, sid):
+            return False
+    return True

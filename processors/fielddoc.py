@@ -9,39 +9,55 @@ from __future__ import annotations
 from bisect import bisect_right
 from functools import cached_property
 
+from spacy.language import Language
 from spacy.tokens import Doc, Span
 
+from processors.nlp import sentence_starts
 from processors.rules.base import Hit
+from processors.rules.terms import FieldHits
 
 
 class FieldDoc:
-    __slots__ = ("name", "text", "doc", "hits", "lead_sentences", "__dict__")
-
-    def __init__(self, name: str, text: str, doc: Doc, hits: dict[str, list[Hit]],
-                 lead_sentences: int) -> None:
+    def __init__(self, name: str, text: str, doc: Doc, terms: FieldHits,
+                 lead_sentences: int, nlp: Language) -> None:
         self.name = name
         self.text = text
         self.doc = doc
-        self.hits = hits
+        self.terms = terms
         self.lead_sentences = lead_sentences
+        self.nlp = nlp
+        self._sid: dict[str, frozenset[int]] = {}
+
+    @property
+    def hits(self) -> dict[str, list[Hit]]:
+        """Term list name -> its hits in this field (built on first use)."""
+        return self.terms.hits
 
     @cached_property
-    def sents(self) -> list[Span]:
-        return list(self.doc.sents)
-
-    @cached_property
-    def _sent_starts(self) -> list[int]:
-        return [s.start for s in self.sents]
+    def starts(self) -> list[int]:
+        """Token index of the first token of every sentence."""
+        return sentence_starts(self.nlp, self.doc)
 
     def sentence_of(self, hit: Hit) -> int:
-        return bisect_right(self._sent_starts, hit.start) - 1
+        return bisect_right(self.starts, hit.start) - 1
+
+    def sentence_span(self, index: int) -> Span:
+        starts = self.starts
+        end = starts[index + 1] if index + 1 < len(starts) else len(self.doc)
+        return self.doc[starts[index]:end]
+
+    def sentence_chars(self, index: int) -> tuple[int, int]:
+        starts = self.starts
+        start = self.doc[starts[index]].idx
+        end = self.doc[starts[index + 1]].idx if index + 1 < len(starts) else len(self.text)
+        return start, end
 
     def sentence_ids(self, name: str) -> frozenset[int]:
         """Sentences in which term list `name` has a hit."""
-        cache = self.__dict__.setdefault("_sid", {})
-        ids = cache.get(name)
+        ids = self._sid.get(name)
         if ids is None:
-            ids = cache[name] = frozenset(self.sentence_of(h) for h in self.hits.get(name, ()))
+            ids = self._sid[name] = frozenset(self.sentence_of(h)
+                                              for h in self.hits.get(name, ()))
         return ids
 
     def sentences_with(self, names: list[str]) -> list[int]:
@@ -51,13 +67,16 @@ class FieldDoc:
             found |= self.sentence_ids(name)
         return sorted(found)
 
-    def position(self, hit: Hit) -> str:
+    def position(self, hit: Hit, sid: int | None = None) -> str:
         """title, lead (the summary, or the first sentences of the body) or body."""
         if self.name == "title":
             return "title"
         if self.name == "summary":
             return "lead"
-        return "lead" if self.sentence_of(hit) < self.lead_sentences else "body"
+        if sid is None:
+            sid = self.sentence_of(hit)
+        return "lead" if sid < self.lead_sentences else "body"
 
-    def sentence_text(self, hit: Hit) -> str:
-        return self.sents[self.sentence_of(hit)].text.strip()
+    def sentence_text(self, hit: Hit, sid: int | None = None) -> str:
+        start, end = self.sentence_chars(self.sentence_of(hit) if sid is None else sid)
+        return self.text[start:end].strip()

@@ -1,24 +1,32 @@
-"""The spaCy pipeline the processor runs: a blank English tokenizer plus sentence boundaries.
+"""The spaCy pipeline the processor runs: a blank English tokenizer, sentences on demand.
 
 No statistical model, no lemmatizer: rules match lowercase forms and list their variants.
+Measured choices (bench/bench_process.py):
 
-Two tokenizer changes, both measured (see bench/bench_process.py):
-
-* Special cases that contain affix characters ("Feb.", "—", "’", emoticons, whitespace) are
-  removed. In spaCy 3.8 one such special case anywhere in a text switches the rest of that
-  text off the tokenizer cache: a 3 KB article containing "Feb. 8" took 2.5 ms instead of
-  0.1 ms. Abbreviations are kept whole through `token_match` instead, so "Gen. Kim" does
-  not end a sentence; plain contractions ("don't") stay special cases.
+* No tokenizer special cases. In spaCy 3.8 a special case containing an affix character
+  ("'s", "Feb.", "—") disables the tokenizer cache for the rest of the text: a 3 KB article
+  containing "Japan's" took 2 ms instead of 0.14 ms. Suffix rules still split "Japan's" into
+  "Japan" + "'s"; abbreviations ("Gen.", "Feb.", "U.S.") are kept whole through
+  `token_match`, so they do not end a sentence.
 * CJK full stops (。！？) split a token, so Japanese text, which has no spaces, still gets
   sentence boundaries.
+* Only cheap lexical attributes are computed for a new word (see LEXICAL_ATTRS): a word's
+  shape, stop-word flag, URL/e-mail/number look-alike flags cost Python calls for every new
+  word and no rule needs them. Token patterns may use only the attributes listed here.
+* Sentence boundaries are computed only for fields that contain a term (most articles of a
+  general feed contain none), with the sentencizer's rule vectorized (`sentence_starts`).
 """
 
 from __future__ import annotations
 
 import re
 
+import numpy
 import spacy
+from spacy.attrs import (IS_ALPHA, IS_DIGIT, IS_LOWER, IS_PUNCT, IS_SPACE, IS_TITLE,
+                         IS_UPPER, LENGTH, LOWER, NORM, ORTH)
 from spacy.language import Language
+from spacy.tokens import Doc
 from spacy.util import compile_infix_regex
 
 _ABBREVIATIONS = (
@@ -32,17 +40,24 @@ _TOKEN_MATCH = re.compile(
     r"^(?:(?:" + "|".join(_ABBREVIATIONS) + r")\.|" + _DOTTED + r")$")
 CJK_STOPS = "。！？"
 
-
-def _plain_special_case(text: str) -> bool:
-    core = text.replace("'", "").replace("’", "")
-    return len(text) > 1 and "." not in text and core.isalpha()
+LEXICAL_ATTRS = (LOWER, NORM, IS_ALPHA, IS_DIGIT, IS_LOWER, IS_PUNCT, IS_SPACE, IS_TITLE,
+                 IS_UPPER)
+"""Lexical attributes computed for every word; token patterns may use these (and ORTH/TEXT,
+LENGTH, which spaCy always has)."""
+PATTERN_KEYS = frozenset({"ORTH", "TEXT", "LOWER", "NORM", "LENGTH", "IS_ALPHA", "IS_DIGIT",
+                          "IS_LOWER", "IS_PUNCT", "IS_SPACE", "IS_TITLE", "IS_UPPER", "OP",
+                          "IS_SENT_START"})
+_ = (ORTH, LENGTH)
 
 
 def make_nlp() -> Language:
-    """A blank English pipeline with a cache-friendly tokenizer and a sentencizer."""
+    """A blank English pipeline with a cache-friendly tokenizer. Sentence boundaries come from
+    `sentence_starts(nlp, doc)`, computed only for fields where a term was found."""
     nlp = spacy.blank("en")
+    getters = nlp.vocab.lex_attr_getters
+    nlp.vocab.lex_attr_getters = {k: getters[k] for k in LEXICAL_ATTRS if k in getters}
     tokenizer = nlp.tokenizer
-    tokenizer.rules = {k: v for k, v in tokenizer.rules.items() if _plain_special_case(k)}
+    tokenizer.rules = {}
     fallback = tokenizer.token_match
 
     def token_match(text: str):
@@ -51,5 +66,40 @@ def make_nlp() -> Language:
     tokenizer.token_match = token_match
     tokenizer.infix_finditer = compile_infix_regex(
         list(nlp.Defaults.infixes) + [f"[{CJK_STOPS}]"]).finditer
-    nlp.add_pipe("sentencizer")
     return nlp
+
+
+_SENTENCE_END = (".", "!", "?", "...", "…", "。", "！", "？", "!!", "??", "?!", "!?", "..")
+
+
+def sentence_starts(nlp: Language, doc: Doc) -> list[int]:
+    """Token indices where sentences start.
+
+    The rule of spaCy's sentencizer (a sentence starts at the first non-punctuation token
+    after a sentence-final mark), vectorized: the sentencizer component visits every token
+    from Python and cost more than tokenizing (1.2 ms for a 3 KB article).
+    """
+    if len(doc) == 0:
+        return [0]
+    end_ids = nlp.meta.setdefault("_sentence_end_ids", None)
+    if end_ids is None:
+        end_ids = numpy.array([nlp.vocab.strings.add(p) for p in _SENTENCE_END],
+                              dtype=numpy.uint64)
+        nlp.meta["_sentence_end_ids"] = end_ids
+    arr = doc.to_array([ORTH, IS_PUNCT])
+    is_end = numpy.isin(arr[:, 0], end_ids)
+    punct = arr[:, 1].astype(bool) | is_end
+    starts = [0]
+    n = len(doc)
+    candidates = numpy.flatnonzero(is_end).tolist()
+    last = -1
+    for i in candidates:
+        if i <= last:
+            continue
+        j = i + 1
+        while j < n and punct[j]:
+            j += 1
+        last = j
+        if j < n and j != starts[-1]:
+            starts.append(j)
+    return starts

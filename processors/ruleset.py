@@ -51,6 +51,18 @@ class Ruleset:
                 f"{self.terms.alias_count} aliases")
 
 
+def referenced_lists(spec: RulesFile) -> set[str]:
+    """Term lists that enabled rules use directly or in their conditions."""
+    used: set[str] = set()
+    for rule in spec.rules:
+        if not rule.enabled:
+            continue
+        used |= set(rule.terms) | set(rule.anchor)
+        for cond in ([rule.context] if rule.context else []) + list(rule.exclude):
+            used |= cond.term_lists()
+    return used
+
+
 def load_ruleset(path: str | Path) -> Ruleset:
     """Read, validate and compile a rules file. Raises ConfigFileError listing every problem."""
     path = Path(path)
@@ -81,7 +93,7 @@ def load_ruleset_bytes(data: bytes, path: str | Path = "rules.yaml") -> Ruleset:
 def compile_ruleset(spec: RulesFile, *, text: str, version: str, path: str,
                     name: str) -> Ruleset:
     nlp = make_nlp()
-    terms = TermIndex(nlp, spec.terms)
+    terms = TermIndex(nlp, spec.terms, used=referenced_lists(spec))
     rules: list[RuleKind] = []
     for rule in spec.rules:
         if not rule.enabled:

@@ -19,9 +19,12 @@ if TYPE_CHECKING:  # pragma: no cover
     from processors.rules.schema import RuleSpec
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class Hit:
-    """A span of one field: token range [start, end) and character range [start_char, end_char)."""
+    """A span of one field: token range [start, end) and character range [start_char, end_char).
+
+    Not frozen: a frozen dataclass costs four times as much to create, and an article with
+    many terms creates a hundred of these."""
 
     start: int
     end: int

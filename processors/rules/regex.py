@@ -59,8 +59,10 @@ class RegexRule(RuleKind):
 
     def find(self, field: "FieldDoc") -> Iterable[Hit]:
         if self.spec.anchor:
-            spans = [field.sents[i] for i in field.sentences_with(self.spec.anchor)]
-            chunks = [(s.start_char, s.text) for s in spans]
+            chunks = []
+            for index in field.sentences_with(self.spec.anchor):
+                start, end = field.sentence_chars(index)
+                chunks.append((start, field.text[start:end]))
         else:
             chunks = [(0, field.text)]
         for offset, text in chunks:

@@ -12,6 +12,7 @@ from collections import defaultdict
 from typing import TYPE_CHECKING, Iterable
 
 import ahocorasick
+from spacy.attrs import IDX, LENGTH
 from spacy.language import Language
 from spacy.matcher import PhraseMatcher
 from spacy.tokens import Doc
@@ -53,7 +54,10 @@ def flatten(terms: dict[str, TermList]) -> dict[str, tuple[list[tuple[str, bool]
 class TermIndex:
     """Finds the hits of every term list in a field: `find(doc) -> {list name: [Hit, ...]}`."""
 
-    def __init__(self, nlp: Language, terms: dict[str, TermList]) -> None:
+    def __init__(self, nlp: Language, terms: dict[str, TermList],
+                 used: set[str] | None = None) -> None:
+        """`used`: the lists some rule or condition refers to; only those are matched (a list
+        that is only included in others costs nothing of its own). None: all lists."""
         self.nlp = nlp
         self.lower = PhraseMatcher(nlp.vocab, attr="LOWER")
         self.orth = PhraseMatcher(nlp.vocab, attr="ORTH")
@@ -64,6 +68,8 @@ class TermIndex:
         self.alias_count = 0
         lists = flatten(terms)
         for name, (aliases, unless) in lists.items():
+            if used is not None and name not in used:
+                continue
             self._add(name, aliases, cjk)
             if unless:
                 self.has_unless = True
@@ -91,24 +97,65 @@ class TermIndex:
                 docs = list(self.nlp.tokenizer.pipe(phrases))
                 (self.orth if case_sensitive else self.lower).add(name, docs)
 
-    def find(self, doc: Doc, text: str) -> dict[str, list[Hit]]:
-        found: dict[str, list[Hit]] = defaultdict(list)
-        strings = self.nlp.vocab.strings
+    def find(self, doc: Doc, text: str) -> "FieldHits":
+        """Run the matchers over one field; hits are built only when someone asks for them."""
         matches = self.lower(doc)
         if self._use_orth:
             matches += self.orth(doc)
-        for key, start, end in matches:
-            found[strings[key]].append(
-                Hit(start, end, doc[start].idx, doc[end - 1].idx + len(doc[end - 1])))
-        if self._use_ac and CJK.search(text):
-            for last, (names, length) in self.automaton.iter(text):
-                start_char = last + 1 - length
-                span = doc.char_span(start_char, last + 1, alignment_mode="expand")
-                if span is None:
-                    continue
-                hit = Hit(span.start, span.end, start_char, last + 1)
-                for name in names:
-                    found[name].append(hit)
+        cjk = list(self.automaton.iter(text)) if self._use_ac and CJK.search(text) else []
+        return FieldHits(self, doc, matches, cjk)
+
+
+class FieldHits:
+    """The term-list hits of one field.
+
+    `maybe` is cheap (the lists some alias matched, before overlaps and `unless` phrases are
+    resolved) and lets the classifier skip every rule that cannot fire; `hits` builds the
+    exact hits on first use. Most articles of a general feed never get that far.
+    """
+
+    __slots__ = ("_index", "_doc", "_matches", "_cjk", "_hits", "maybe")
+
+    def __init__(self, index: TermIndex, doc: Doc, matches: list, cjk: list) -> None:
+        self._index = index
+        self._doc = doc
+        self._matches = matches
+        self._cjk = cjk
+        self._hits: dict[str, list[Hit]] | None = None
+        strings = index.nlp.vocab.strings
+        maybe = {strings[key] for key in {m[0] for m in matches}}
+        for _last, (names, _length) in cjk:
+            maybe.update(names)
+        self.maybe = frozenset(n for n in maybe if not n.endswith(UNLESS))
+
+    @property
+    def hits(self) -> dict[str, list[Hit]]:
+        if self._hits is None:
+            self._hits = self._build()
+        return self._hits
+
+    def _build(self) -> dict[str, list[Hit]]:
+        doc = self._doc
+        found: dict[str, list[Hit]] = defaultdict(list)
+        if self._matches:
+            strings = self._index.nlp.vocab.strings
+            offsets = doc.to_array([IDX, LENGTH])
+            starts = offsets[:, 0].tolist()
+            ends = (offsets[:, 0] + offsets[:, 1]).tolist()
+            names: dict[int, str] = {}
+            for key, start, end in self._matches:
+                name = names.get(key)
+                if name is None:
+                    name = names[key] = strings[key]
+                found[name].append(Hit(start, end, starts[start], ends[end - 1]))
+        for last, (names_, length) in self._cjk:
+            start_char = last + 1 - length
+            span = doc.char_span(start_char, last + 1, alignment_mode="expand")
+            if span is None:
+                continue
+            hit = Hit(span.start, span.end, start_char, last + 1)
+            for name in names_:
+                found[name].append(hit)
         return _longest(found) if found else {}
 
 
@@ -131,10 +178,23 @@ def _longest(found: dict[str, list[Hit]]) -> dict[str, list[Hit]]:
             kept.append(hit)
         blockers = found.get(name + UNLESS)
         if blockers:
-            kept = [h for h in kept if not any(b.start_char <= h.start_char and
-                                               h.end_char <= b.end_char for b in blockers)]
+            kept = _outside(kept, blockers)
         if kept:
             out[name] = kept
+    return out
+
+
+def _outside(hits: list[Hit], blockers: list[Hit]) -> list[Hit]:
+    """Hits not inside any blocker; both lists are walked once, in text order."""
+    blockers = sorted(blockers, key=lambda b: (b.start_char, -b.end_char))
+    out: list[Hit] = []
+    i, reach = 0, -1  # reach: furthest end of the blockers starting at or before the hit
+    for hit in hits:
+        while i < len(blockers) and blockers[i].start_char <= hit.start_char:
+            reach = max(reach, blockers[i].end_char)
+            i += 1
+        if hit.end_char > reach:
+            out.append(hit)
     return out
 
 

@@ -13,6 +13,7 @@ from spacy.errors import MatchPatternError
 from spacy.matcher import Matcher
 from spacy.vocab import Vocab
 
+from processors.nlp import PATTERN_KEYS
 from processors.rules.base import RULE_KINDS, Hit, RuleKind
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -42,6 +43,12 @@ class TokensRule(RuleKind):
             if not pattern:
                 problems.append(f"pattern {i} is empty")
                 continue
+            unknown = sorted({str(k) for tok in pattern if isinstance(tok, dict)
+                              for k in tok if str(k).upper() not in PATTERN_KEYS})
+            if unknown:
+                problems.append(f"pattern {i} uses {', '.join(unknown)}: the processor "
+                                f"computes only {', '.join(sorted(PATTERN_KEYS))}")
+                continue
             try:
                 Matcher(_CHECK_VOCAB, validate=True).add(spec.id, [pattern])
             except (MatchPatternError, ValueError, TypeError, KeyError) as exc:
@@ -59,7 +66,7 @@ class TokensRule(RuleKind):
     def find(self, field: "FieldDoc") -> Iterable[Hit]:
         doc = field.doc
         for index in field.sentences_with(self.spec.anchor):
-            sent = field.sents[index]
+            sent = field.sentence_span(index)
             for _key, start, end in self.matcher(sent):
                 start += sent.start
                 end += sent.start
