@@ -43,12 +43,6 @@ class TokensRule(RuleKind):
             if not pattern:
                 problems.append(f"pattern {i} is empty")
                 continue
-            unknown = sorted({str(k) for tok in pattern if isinstance(tok, dict)
-                              for k in tok if str(k).upper() not in PATTERN_KEYS})
-            if unknown:
-                problems.append(f"pattern {i} uses {', '.join(unknown)}: the processor "
-                                f"computes only {', '.join(sorted(PATTERN_KEYS))}")
-                continue
             try:
                 Matcher(_CHECK_VOCAB, validate=True).add(spec.id, [pattern])
             except (MatchPatternError, ValueError, TypeError, KeyError) as exc:
@@ -56,6 +50,13 @@ class TokensRule(RuleKind):
                 detail = detail.replace(f"Invalid token patterns for matcher rule '{spec.id}' ",
                                         "")
                 problems.append(f"pattern {i} is not a valid spaCy token pattern: {detail}")
+                continue
+            unknown = sorted({str(k) for tok in pattern if isinstance(tok, dict)
+                              for k in tok if str(k).upper() not in PATTERN_KEYS})
+            if unknown:
+                problems.append(f"pattern {i} uses {', '.join(unknown)}: the processor "
+                                f"computes only {', '.join(sorted(PATTERN_KEYS))}")
+
         return problems
 
     def __init__(self, spec: "RuleSpec", nlp: "Language") -> None:
