@@ -8,6 +8,7 @@ callers commit after what they produced for a batch is flushed (at-least-once).
 from __future__ import annotations
 
 import logging
+import time
 from typing import Any, Iterable
 
 from kafka import KafkaAdminClient, KafkaConsumer, KafkaProducer
@@ -72,8 +73,31 @@ def make_consumer(settings: Settings, group_id: str | None, topics: Iterable[str
         raise _unreachable(settings, exc) from None
     topics = list(topics)
     if topics:
+        _await_metadata(consumer, topics, settings)
         consumer.subscribe(topics)
     return consumer
+
+
+def _await_metadata(consumer: KafkaConsumer, topics: list[str], settings: Settings,
+                    timeout: float = 30.0) -> None:
+    """Know every topic's partitions before joining the group.
+
+    A member that joins while its client has no metadata for a topic is assigned nothing
+    for it until the next metadata refresh (minutes), so a stage started right after
+    `topics create` would sit idle. `partitions_for_topic` fetches the metadata now.
+    """
+    deadline = time.monotonic() + timeout
+    missing = list(topics)
+    while missing:
+        missing = [t for t in missing if not consumer.partitions_for_topic(t)]
+        if not missing:
+            return
+        if time.monotonic() > deadline:
+            consumer.close()
+            raise BrokerError(f"topic(s) {', '.join(missing)} not found on "
+                              f"{','.join(settings.bootstrap_servers)}",
+                              fix="run `newswatch topics create` (check NEWSWATCH_TOPIC_PREFIX)")
+        time.sleep(0.2)
 
 
 def make_admin(settings: Settings, **overrides: Any) -> KafkaAdminClient:
