@@ -610,6 +610,18 @@ def _severity_rank(severity: str) -> int:
     return SEVERITY_ORDER.get(severity, 0)
 
 
+def _wait_for_partitions(consumer: KafkaConsumer, topic: str, timeout: float = 30.0) -> None:
+    """Join the group only once the topic's partitions are known: a group leader that
+    assigns before a new topic's metadata arrives hands out nothing and may not look again
+    for minutes."""
+    deadline = time.monotonic() + timeout
+    while not consumer.partitions_for_topic(topic):
+        if time.monotonic() > deadline:
+            raise BrokerError(f"topic {topic} has no partitions", fix="run `newswatch topics "
+                              "create` (and check NEWSWATCH_TOPIC_PREFIX)")
+        time.sleep(0.2)
+
+
 def run(settings: Settings, stop: threading.Event, *, group_id: str = "newswatch-alerter",
         sink: Sink | None = None, console: Console | None = None,
         config: AlertsConfig | None = None, clock: Clock | None = None,
@@ -633,7 +645,9 @@ def run(settings: Settings, stop: threading.Event, *, group_id: str = "newswatch
         read = reader.catch_up()
         log.info("alert ledger: %d record(s), %d alert id(s), %d unsettled", read, len(ledger),
                  len(ledger.unsettled()))
-        consumer = make_consumer(settings, group_id, [topics.decisions])
+        consumer = make_consumer(settings, group_id)
+        _wait_for_partitions(consumer, topics.decisions)
+        consumer.subscribe([topics.decisions])
         producer = make_producer(settings)
         alerter = Alerter(settings, config, sink, consumer=consumer, producer=producer,
                           ledger=ledger, ledger_reader=reader, clock=clock, options=options,
