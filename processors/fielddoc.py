@@ -56,15 +56,21 @@ class FieldDoc:
         """Sentences in which term list `name` has a hit."""
         ids = self._sid.get(name)
         if ids is None:
-            ids = self._sid[name] = frozenset(self.sentence_of(h)
-                                              for h in self.hits.get(name, ()))
+            starts = self.starts
+            ids = self._sid[name] = frozenset([bisect_right(starts, h.start) - 1
+                                               for h in self.hits.get(name, ())])
         return ids
 
-    def sentences_with(self, names: list[str]) -> list[int]:
-        """Sentences in which any of the term lists has a hit, in text order."""
+    def sentences_with(self, names: list[str], also: list[str] = ()) -> list[int]:
+        """Sentences in which any of the term lists `names` has a hit and every list of
+        `also` has one too, in text order."""
         found: set[int] = set()
         for name in names:
             found |= self.sentence_ids(name)
+        for name in also:
+            if not found:
+                break
+            found &= self.sentence_ids(name)
         return sorted(found)
 
     def position(self, hit: Hit, sid: int | None = None) -> str:

@@ -190,15 +190,20 @@ class TestDecision:
 
 class TestMemory:
     def test_string_store_stays_bounded_with_new_words(self, tmp_path):
-        clf = Classifier(load_ruleset(write_rules(tmp_path)), warm_articles=5)
-        strings = clf.nlp.vocab.strings
+        ruleset = load_ruleset(write_rules(tmp_path))
+        strings = ruleset.nlp.vocab.strings
+        bound = len(strings) + 100
+        clf = Classifier(ruleset, max_strings=bound)
 
         def run(start: int, count: int) -> None:
             for i in range(start, start + count):
                 words = " ".join(f"Zq{i}x{j}" for j in range(30))
-                clf.explain([("title", f"Novel {i}"), ("text", f"Seoul and Tokyo {words}.")])
+                verdict = clf.explain([("title", f"Novel {i}"),
+                                       ("text", f"Seoul and Tokyo held a drill {words}.")])
+                assert verdict.matches  # still classifying inside the memory zones
 
-        run(0, 5)  # the warm-up: these words are kept
-        after_warmup = len(strings)
-        run(5, 300)
-        assert len(strings) == after_warmup
+        run(0, 10)  # below the bound: these words become permanent
+        filled = len(strings)
+        assert filled >= bound
+        run(10, 300)
+        assert len(strings) == filled

@@ -57,5 +57,11 @@ class RuleKind:
     def find(self, field: "FieldDoc") -> Iterable[Hit]:  # pragma: no cover - abstract
         raise NotImplementedError
 
+    def candidate_sentences(self, field: "FieldDoc") -> list[int]:
+        """Sentences with an anchor term and every list the context needs in the same
+        sentence: a hit anywhere else could not pass the context, so patterns skip it."""
+        context = self.spec.context
+        return field.sentences_with(self.spec.anchor, context.same_sentence if context else ())
+
 
 RULE_KINDS: Registry[RuleKind] = Registry("rule kind")

@@ -60,7 +60,7 @@ class RegexRule(RuleKind):
     def find(self, field: "FieldDoc") -> Iterable[Hit]:
         if self.spec.anchor:
             chunks = []
-            for index in field.sentences_with(self.spec.anchor):
+            for index in self.candidate_sentences(field):
                 start, end = field.sentence_chars(index)
                 chunks.append((start, field.text[start:end]))
         else:

@@ -135,66 +135,63 @@ class FieldHits:
         return self._hits
 
     def _build(self) -> dict[str, list[Hit]]:
+        """Exact hits per list: overlapping aliases merged into one hit ("Korea" inside "South
+        Korea"), hits inside an `unless` phrase dropped ("Korea" inside "North Korea").
+        Plain tuples until the end: this runs for every article with a term in it."""
         doc = self._doc
-        found: dict[str, list[Hit]] = defaultdict(list)
+        raw: dict[str, list[tuple[int, int, int, int]]] = {}
         if self._matches:
             strings = self._index.nlp.vocab.strings
             offsets = doc.to_array([IDX, LENGTH])
             starts = offsets[:, 0].tolist()
             ends = (offsets[:, 0] + offsets[:, 1]).tolist()
-            names: dict[int, str] = {}
+            names: dict[int, list] = {}
             for key, start, end in self._matches:
-                name = names.get(key)
-                if name is None:
-                    name = names[key] = strings[key]
-                found[name].append(Hit(start, end, starts[start], ends[end - 1]))
+                bucket = names.get(key)
+                if bucket is None:
+                    bucket = names[key] = raw.setdefault(strings[key], [])
+                bucket.append((starts[start], -ends[end - 1], start, end))
         for last, (names_, length) in self._cjk:
             start_char = last + 1 - length
             span = doc.char_span(start_char, last + 1, alignment_mode="expand")
-            if span is None:
+            if span is not None:
+                for name in names_:
+                    raw.setdefault(name, []).append((start_char, -(last + 1), span.start,
+                                                     span.end))
+        out: dict[str, list[Hit]] = {}
+        for name, items in raw.items():
+            if name.endswith(UNLESS):
                 continue
-            hit = Hit(span.start, span.end, start_char, last + 1)
-            for name in names_:
-                found[name].append(hit)
-        return _longest(found) if found else {}
+            items.sort()
+            blockers = raw.get(name + UNLESS)
+            if blockers:
+                items = _outside(items, sorted(blockers))
+            kept: list[Hit] = []
+            reach = -1
+            for start_char, neg_end, start, end in items:
+                if start_char < reach:  # overlaps the previous hit: one hit, the union
+                    if -neg_end > reach:
+                        prev = kept[-1]
+                        prev.end, prev.end_char = max(prev.end, end), -neg_end
+                        reach = -neg_end
+                    continue
+                kept.append(Hit(start, end, start_char, -neg_end))
+                reach = -neg_end
+            if kept:
+                out[name] = kept
+        return out
 
 
-def _longest(found: dict[str, list[Hit]]) -> dict[str, list[Hit]]:
-    """Per list, merge overlapping hits ("Korea" in "South Korea" is one hit),
-    and hits inside an `unless` phrase of the list ("Korea" in "North Korea")."""
-    out: dict[str, list[Hit]] = {}
-    for name, hits in found.items():
-        if name.endswith(UNLESS):
-            continue
-        hits.sort(key=lambda h: (h.start_char, -h.end_char))
-        kept: list[Hit] = []
-        for hit in hits:
-            if kept and hit.start_char < kept[-1].end_char:
-                last = kept[-1]
-                if hit.end_char > last.end_char:  # overlapping aliases: one hit, the union
-                    kept[-1] = Hit(last.start, max(last.end, hit.end), last.start_char,
-                                   hit.end_char)
-                continue
-            kept.append(hit)
-        blockers = found.get(name + UNLESS)
-        if blockers:
-            kept = _outside(kept, blockers)
-        if kept:
-            out[name] = kept
-    return out
-
-
-def _outside(hits: list[Hit], blockers: list[Hit]) -> list[Hit]:
-    """Hits not inside any blocker; both lists are walked once, in text order."""
-    blockers = sorted(blockers, key=lambda b: (b.start_char, -b.end_char))
-    out: list[Hit] = []
-    i, reach = 0, -1  # reach: furthest end of the blockers starting at or before the hit
-    for hit in hits:
-        while i < len(blockers) and blockers[i].start_char <= hit.start_char:
-            reach = max(reach, blockers[i].end_char)
+def _outside(items: list[tuple], blockers: list[tuple]) -> list[tuple]:
+    """Sorted (start_char, -end_char, ...) items not inside any blocker, in one walk."""
+    out = []
+    i, reach = 0, -1  # reach: furthest end of the blockers starting at or before the item
+    for item in items:
+        while i < len(blockers) and blockers[i][0] <= item[0]:
+            reach = max(reach, -blockers[i][1])
             i += 1
-        if hit.end_char > reach:
-            out.append(hit)
+        if -item[1] > reach:
+            out.append(item)
     return out
 
 

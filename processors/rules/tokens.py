@@ -56,7 +56,6 @@ class TokensRule(RuleKind):
             if unknown:
                 problems.append(f"pattern {i} uses {', '.join(unknown)}: the processor "
                                 f"computes only {', '.join(sorted(PATTERN_KEYS))}")
-
         return problems
 
     def __init__(self, spec: "RuleSpec", nlp: "Language") -> None:
@@ -66,7 +65,7 @@ class TokensRule(RuleKind):
 
     def find(self, field: "FieldDoc") -> Iterable[Hit]:
         doc = field.doc
-        for index in field.sentences_with(self.spec.anchor):
+        for index in self.candidate_sentences(field):
             sent = field.sentence_span(index)
             for _key, start, end in self.matcher(sent):
                 start += sent.start
