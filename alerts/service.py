@@ -33,7 +33,7 @@ from kafka.structs import OffsetAndMetadata
 from rich.console import Console
 
 from alerts.clock import Clock
-from alerts.config import AlertsConfig, load_from_settings
+from alerts.config import AlertsConfig, Route, load_from_settings
 from alerts.dedupe import StoryIndex
 from alerts.identity import alert_id, copy_id, digest_id, story_key
 from alerts.ledger import Entry, Ledger, LedgerReader
@@ -293,14 +293,14 @@ class Alerter:
         for route in routes:
             self._plan_route(decision, src, route, story, now)
 
-    def _base(self, decision: Decision, src: Source, route: Any, aid: str) -> dict[str, Any]:
+    def _base(self, decision: Decision, src: Source, route: Route, aid: str) -> dict[str, Any]:
         return dict(alert_id=aid, article_id=decision.article_id, route=route.name,
                     channel=route.channel, decision=src.provenance,
                     ruleset_version=decision.ruleset.version, title=clean(decision.title)[:300],
                     url=decision.url, severity=decision.severity,
                     categories=tuple(decision.categories))
 
-    def _plan_route(self, decision: Decision, src: Source, route: Any, story: str,
+    def _plan_route(self, decision: Decision, src: Source, route: Route, story: str,
                     now: datetime) -> None:
         aid = alert_id(story, route.name)
         base = self._base(decision, src, route, aid)
@@ -346,7 +346,7 @@ class Alerter:
         self._record({**base, "alert_id": cid}, "duplicate", duplicate_of=original)
         self.stats.duplicates += 1
 
-    def _plan_known(self, decision: Decision, src: Source, route: Any, entry: Entry,
+    def _plan_known(self, decision: Decision, src: Source, route: Route, entry: Entry,
                     base: dict[str, Any]) -> None:
         """This article's alert is in the ledger: settled (a replay: nothing to do) or
         unsettled (the alerter stopped between intent and result: look, then post)."""
@@ -367,7 +367,7 @@ class Alerter:
                  entry.alert_id, route.channel)
         self._schedule(job, src)
 
-    def _plan_copy(self, decision: Decision, src: Source, route: Any, original: str,
+    def _plan_copy(self, decision: Decision, src: Source, route: Route, original: str,
                    base: dict[str, Any]) -> None:
         """Another article of a story already alerted on this route."""
         first = self.ledger.get(original)

@@ -26,7 +26,6 @@ from tests.alertutil import (
     ledger,
     produce,
     produce_raw,
-    wait_for,
     with_slack,
     write_config,
 )
