@@ -117,7 +117,9 @@ def mention_markup(target: str) -> str:
 
 @dataclass(frozen=True)
 class Evidence:
-    rule_id: str
+    """One matched term in its sentence, with every rule that matched it there."""
+
+    rule_ids: tuple[str, ...]
     category: str
     field: str
     before: str
@@ -168,12 +170,12 @@ class Message:
     metadata: dict = field(default_factory=dict)
 
 
-def _evidence(match: Match) -> Evidence:
+def _evidence(match: Match, rule_ids: tuple[str, ...]) -> Evidence:
     sentence = clean(match.sentence) or clean(match.text)
     term = cut(clean(match.text), TERM_LIMIT)
     at = sentence.casefold().find(term.casefold()) if term else -1
     if at < 0:
-        return Evidence(match.rule_id, match.category, match.field,
+        return Evidence(rule_ids, match.category, match.field,
                         cut(sentence, SENTENCE_LIMIT), "", "")
     before, after = sentence[:at], sentence[at + len(term):]
     room = max(20, (SENTENCE_LIMIT - len(term)) // 2)
@@ -181,25 +183,21 @@ def _evidence(match: Match) -> Evidence:
         before = "…" + before[-room:].lstrip()
     if len(after) > room:
         after = after[:room].rstrip() + "…"
-    return Evidence(match.rule_id, match.category, match.field, before,
+    return Evidence(rule_ids, match.category, match.field, before,
                     sentence[at:at + len(term)], after)
 
 
 def pick_evidence(matches: tuple[Match, ...], limit: int) -> tuple[tuple[Evidence, ...], int]:
-    """Title evidence first, one line per rule and sentence; how many more were left out."""
+    """Title evidence first; one line per term and sentence (naming every rule that matched
+    it there); how many more lines were left out."""
     order = {"title": 0, "summary": 1, "content": 2, "text": 3}
-    seen: set[tuple[str, str]] = set()
-    picked: list[Evidence] = []
-    unique = 0
+    groups: dict[tuple[str, str], list[Match]] = {}
     for match in sorted(matches, key=lambda m: (order.get(m.field, 9), m.start)):
-        key = (match.rule_id, clean(match.sentence).casefold())
-        if key in seen:
-            continue
-        seen.add(key)
-        unique += 1
-        if len(picked) < limit:
-            picked.append(_evidence(match))
-    return tuple(picked), unique - len(picked)
+        key = (clean(match.text).casefold(), clean(match.sentence).casefold())
+        groups.setdefault(key, []).append(match)
+    picked = [_evidence(group[0], tuple(dict.fromkeys(m.rule_id for m in group)))
+              for group in list(groups.values())[:limit]]
+    return tuple(picked), len(groups) - len(picked)
 
 
 def alert_view(decision: Decision, *, alert_id: str, route: str, channel: str,
@@ -250,7 +248,7 @@ def _evidence_line(ev: Evidence) -> str:
     else:
         quoted = _inline(ev.before)
         head = "_sentence_"
-    return f"• {head} “{quoted}” _({_inline(ev.rule_id)}, {ev.field})_"
+    return f"• {head} “{quoted}” _({_inline(', '.join(ev.rule_ids))} · {ev.field})_"
 
 
 def _lines_within(lines: list[str], limit: int) -> tuple[list[str], int]:

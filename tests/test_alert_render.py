@@ -218,3 +218,13 @@ def test_follow_up_names_the_other_source_and_mentions_nobody():
                                   mentions=("here",), kind="follow-up"))
     assert message.text.startswith("Also reported by Korea Herald")
     assert "<!here>" not in all_text(message)
+
+
+def test_one_evidence_line_per_term_and_sentence_naming_every_rule():
+    title = "Seoul protests Japan's Takeshima Day event"
+    d = decision("e1", title=title, matches=tuple(
+        Match(rule_id=rule, category="dispute", text="Takeshima", field="title", start=22,
+              end=31, sentence=title) for rule in ("dokdo-mention", "dokdo-claim")))
+    message = to_slack(alert_view(d, alert_id="e" * 16, route="r", channel="C0DISPUTE1"))
+    evidence = message.blocks[3]["text"]["text"]
+    assert evidence.count("• ") == 1 and "(dokdo-mention, dokdo-claim · title)" in evidence

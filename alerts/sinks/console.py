@@ -68,7 +68,7 @@ def render_view(view: AlertView) -> Panel | Text:
         line.append(ev.term, style="bold reverse")
         line.append(ev.after)
         line.append("”")
-        line.append(f"  ({ev.rule_id}, {ev.field})", style="dim")
+        line.append(f"  ({', '.join(ev.rule_ids)} · {ev.field})", style="dim")
         parts.append(line)
     if view.more_evidence:
         parts.append(Text(f"…and {view.more_evidence} more matched passage(s)", style="dim"))
