@@ -20,11 +20,12 @@ from typing import Iterator
 from newswatch.messages import SEVERITY_ORDER, Article, Decision, Match, Provenance, utcnow
 from processors.conditions import accepted
 from processors.fielddoc import FieldDoc
-from processors.ruleset import Ruleset
+from processors.ruleset import Ruleset, compile_ruleset
 
 MAX_MATCHES_PER_RULE = 5
 MAX_MATCHES = 60
 MAX_STRINGS = 200_000
+RENEW_AFTER = 50_000
 _SEVERITIES = sorted(SEVERITY_ORDER, key=SEVERITY_ORDER.__getitem__)
 
 
@@ -41,7 +42,14 @@ class Verdict:
 
 
 class Classifier:
-    def __init__(self, ruleset: Ruleset, *, max_strings: int | None = None) -> None:
+    def __init__(self, ruleset: Ruleset, *, max_strings: int | None = None,
+                 renew_after: int | None = None) -> None:
+        self.max_strings = MAX_STRINGS if max_strings is None else max_strings
+        self.renew_after = RENEW_AFTER if renew_after is None else renew_after
+        self.renewals = 0
+        self._use(ruleset)
+
+    def _use(self, ruleset: Ruleset) -> None:
         self.ruleset = ruleset
         self.nlp = ruleset.nlp
         self.spec = ruleset.spec
@@ -50,8 +58,8 @@ class Classifier:
                          "body": self.spec.scoring.body}
         self._required = [(rule, rule.required_terms(), _must_have(rule.spec))
                           for rule in ruleset.rules]
-        self.max_strings = MAX_STRINGS if max_strings is None else max_strings
         self._strings = self.nlp.vocab.strings
+        self._zoned = 0
 
     # -- public API -------------------------------------------------------------------------
 
@@ -82,12 +90,28 @@ class Classifier:
         in the tokenizer cache; after that every article runs in its own zone, so words new
         to the store (names, numbers) are dropped again and memory stays flat. A zone from
         the first article would re-create every common word for every article: measured
-        several times slower.
+        several times slower. Every `renew_after` zoned articles the pipeline is rebuilt.
         """
         if len(self._strings) < self.max_strings:
             return self._explain(fields)
+        if self._zoned >= self.renew_after:
+            self.renew()
+        self._zoned += 1
         with self.nlp.memory_zone():
             return self._explain(fields)
+
+    def renew(self) -> None:
+        """Recompile the same ruleset into a fresh pipeline and drop the old one.
+
+        spaCy 3.8's memory zones free the words of an article but leave some bookkeeping
+        behind (the soak run in bench/bench_process.py grew about 50 MB per 100,000
+        articles); starting from a fresh pipeline every `renew_after` articles keeps a long
+        run flat. Same spec, same version: decisions do not change.
+        """
+        old = self.ruleset
+        self._use(compile_ruleset(old.spec, text=old.text, version=old.version,
+                                  path=old.path, name=old.name))
+        self.renewals += 1
 
     # -- internals --------------------------------------------------------------------------
 

@@ -207,3 +207,17 @@ class TestMemory:
         assert filled >= bound
         run(10, 300)
         assert len(strings) == filled
+
+
+class TestRenewal:
+    def test_renewed_pipeline_gives_the_same_decisions(self, tmp_path):
+        ruleset = load_ruleset(write_rules(tmp_path))
+        clf = Classifier(ruleset, max_strings=0, renew_after=3)
+        fields = [("title", "South Korea and Japan hold joint drill"),
+                  ("text", "Tokyo protested a visit to Dokdo. 독도는 한국 땅이다.")]
+        first = clf.explain(fields)
+        for _ in range(5):
+            again = clf.explain(fields)
+            assert again == first
+        assert clf.renewals >= 1 and clf.nlp is not ruleset.nlp
+        assert clf.ruleset.version == ruleset.version
