@@ -141,7 +141,7 @@ class DigestItem:
 class AlertView:
     """Everything a message says, as plain cleaned text (no markup of any kind)."""
 
-    kind: Literal["alert", "follow-up", "digest"]
+    kind: Literal["alert", "follow-up", "digest", "report"]
     alert_id: str
     channel: str
     route: str = ""
@@ -222,6 +222,13 @@ def digest_view(*, digest_id: str, channel: str, items: list[DigestItem], reason
                      items=tuple(items[:max_items]), held_back=len(items), reason=reason)
 
 
+def report_view(*, report_id: str, channel: str, headline: str, items: list[DigestItem],
+                max_items: int) -> AlertView:
+    """A list of articles under a headline, posted on request (e.g. a replay's findings)."""
+    return AlertView(kind="report", alert_id=report_id, channel=channel,
+                     items=tuple(items[:max_items]), held_back=len(items), reason=headline)
+
+
 def label(categories: tuple[str, ...], severity: str) -> str:
     cats = " + ".join(c.upper() for c in categories) or "ALERT"
     return f"{cats} · {severity.upper()}"
@@ -286,7 +293,7 @@ def _metadata(view: AlertView) -> dict:
 
 
 def to_slack(view: AlertView) -> Message:
-    if view.kind == "digest":
+    if view.kind in ("digest", "report"):
         return _digest_message(view)
     title = f"*{slack_link(view.url, slack_text(view.title, TITLE_LIMIT))}*"
     source = slack_text(view.source, 100)
@@ -330,9 +337,13 @@ def _digest_message(view: AlertView) -> Message:
     if more > 0:
         shown.append(f"_…and {more} more (the alert ledger lists them)_")
     body = "\n".join(shown)
-    head = (f":pause_button: *{view.held_back} alert(s) held back* for this channel "
-            f"({slack_text(view.reason, 200)})")
+    if view.kind == "report":
+        head = f":mag: *{slack_text(view.reason, 400)}*"
+        text = slack_text(view.reason, 400)
+    else:
+        head = (f":pause_button: *{view.held_back} alert(s) held back* for this channel "
+                f"({slack_text(view.reason, 200)})")
+        text = f"{view.held_back} alert(s) held back ({slack_text(view.reason, 200)})"
     blocks = (_section(head), _section(body) if body else _section("_(empty)_"),
-              _context(f"digest `{view.alert_id}`"))
-    text = f"{view.held_back} alert(s) held back ({slack_text(view.reason, 200)})"
+              _context(f"{view.kind} `{view.alert_id}`"))
     return Message(view, cut(text, TEXT_LIMIT), blocks, _metadata(view))

@@ -44,6 +44,7 @@ class Row:
     now: list[str]
     then_ruleset: str | None
     now_rules: list[str] = field(default_factory=list)
+    now_severity: str = "none"
     change: Change = "same"
 
     @property
@@ -188,6 +189,7 @@ def replay(settings: Settings, since: datetime, until: datetime | None, *,
                 now=list(now.categories),
                 then_ruleset=old.ruleset if old else None,
                 now_rules=sorted({m.rule_id for m in now.matches}),
+                now_severity=now.severity,
                 change=_classify_change(then, list(now.categories)),
             ))
         return result
@@ -237,7 +239,8 @@ def _jsonl(result: ReplayResult) -> str:
     return out.getvalue()
 
 
-CSV_FIELDS = ["article_id", "change", "then", "now", "gained", "lost", "then_ruleset",
+CSV_FIELDS = ["article_id", "change", "then", "now", "now_severity", "gained", "lost",
+              "then_ruleset",
               "now_rules", "title", "url", "source", "published_at", "partition", "offset"]
 
 

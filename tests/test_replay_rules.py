@@ -162,3 +162,27 @@ def test_window_older_than_retention_says_what_was_lost(history, env_for, topics
     assert result.returncode == 0, result.stderr
     assert "the window starts before what retention kept" in result.stdout
     assert "2 article(s)" in result.stdout
+
+
+def test_replay_posts_nothing_unless_a_channel_is_named(history, env_for, tmp_path):
+    from tests.fakeslack import FakeSlack
+
+    fake = FakeSlack({"C0REVIEW01": "rules-review"})
+    try:
+        env = env_for(history, SLACK_BOT_TOKEN=fake.token, NEWSWATCH_SLACK_API_URL=fake.url)
+        edited = str(edited_rules(history, tmp_path))
+        (history.config_dir / "alerts.yaml").write_text(
+            "routes:\n  - name: all\n    channel: C0REVIEW01\n    match: {}\n")
+        quiet = newswatch(env, "replay", "--since", "2026-02-01", "--rules", edited)
+        assert quiet.returncode == 0, quiet.stderr
+        assert fake.calls_to("chat.postMessage") == []
+
+        loud = newswatch(env, "replay", "--since", "2026-02-01", "--rules", edited,
+                         "--post-to", "#rules-review")
+        assert loud.returncode == 0, loud.stderr
+        posts = fake.posts("C0REVIEW01")
+        assert len(posts) == 1
+        assert "3 articles, 0 newly caught, 1 no longer caught" in posts[0]["text"]
+        assert "posted the summary to #rules-review" in loud.stdout
+    finally:
+        fake.close()

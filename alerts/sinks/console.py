@@ -33,10 +33,13 @@ def render_view(view: AlertView) -> Panel | Text:
             line.append(f"  {view.url}", style="blue")
         line.append(f"  [{view.alert_id}]", style="dim")
         return line
-    if view.kind == "digest":
+    if view.kind in ("digest", "report"):
         body = Text()
-        body.append(f"{view.held_back} alert(s) held back", style="bold")
-        body.append(f" ({view.reason})\n", style="dim")
+        if view.kind == "report":
+            body.append(f"{view.reason}\n", style="bold")
+        else:
+            body.append(f"{view.held_back} alert(s) held back", style="bold")
+            body.append(f" ({view.reason})\n", style="dim")
         for item in view.items:
             body.append(f"• [{label(item.categories, item.severity)}] ",
                         style=SEVERITY_STYLE.get(item.severity, ""))
@@ -46,8 +49,8 @@ def render_view(view: AlertView) -> Panel | Text:
             body.append("\n")
         if view.held_back > len(view.items):
             body.append(f"…and {view.held_back - len(view.items)} more\n", style="dim")
-        body.append(f"digest {view.alert_id}", style="dim")
-        return Panel(body, title=Text(f"digest → {view.channel}"), title_align="left",
+        body.append(f"{view.kind} {view.alert_id}", style="dim")
+        return Panel(body, title=Text(f"{view.kind} → {view.channel}"), title_align="left",
                      border_style="dim")
     parts: list[Text] = []
     title = Text(view.title, style="bold")

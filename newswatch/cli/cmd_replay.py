@@ -14,7 +14,7 @@ from rich.progress import (BarColumn, MofNCompleteColumn, Progress, TextColumn,
 from rich.table import Table
 
 from newswatch.cli.common import ConfigDirOption, console, load_settings, rules_app
-from newswatch.errors import InputError
+from newswatch.errors import AlertError, InputError
 from newswatch.replay import ReplayResult, replay, write_report
 
 SinceOption = Annotated[str, typer.Option("--since", help="Start of the window: ISO-8601 "
@@ -104,19 +104,60 @@ def render(result: ReplayResult, report: Path | None) -> None:
         console.print(f"\nfull result written to {report} ({kind})")
 
 
+def post_summary(settings, result: ReplayResult, channel: str, since: str,
+                 until: str | None) -> str:
+    """Post the newly caught articles as one report message; only on explicit request."""
+    import hashlib
+
+    from alerts.config import load_from_settings
+    from alerts.render import DigestItem, report_view, to_slack
+    from alerts.sinks import make_sink
+    from alerts.sinks.base import DeliveryError
+
+    gained = [r for r in result.rows if r.gained]
+    lost = sum(1 for r in result.rows if r.lost)
+    headline = (f"Replay {since} to {until or 'now'} with {result.now_label}: "
+                f"{len(result.rows)} articles, {len(gained)} newly caught, {lost} no longer "
+                f"caught (compared with {result.then_label})")
+    report_id = hashlib.sha256(f"{headline}|{channel}".encode()).hexdigest()[:16]
+    items = [DigestItem(alert_id=f"{report_id}-{r.article_id}", title=r.title, url=r.url,
+                        severity=r.now_severity, categories=tuple(r.now), route="replay")
+             for r in gained]
+    config = load_from_settings(settings)
+    sink = make_sink(settings, config.delivery, console)
+    message = to_slack(report_view(report_id=report_id, channel=channel, headline=headline,
+                                   items=items, max_items=30))
+    try:
+        sink.check()
+        posted = sink.post(channel, message)
+    except DeliveryError as err:
+        raise AlertError(f"could not post the replay summary to {channel}: {err}",
+                         fix=err.fix or "check the channel and SLACK_BOT_TOKEN") from None
+    finally:
+        sink.close()
+    return posted.ts or "printed"
+
+
 def replay_command(since: SinceOption, until: UntilOption = None,
                    rules: Annotated[Optional[Path], typer.Option(
                        "--rules", help="Rules file to replay (default: rules.yaml in the "
                        "config dir).")] = None,
-                   report: ReportOption = None, config_dir: ConfigDirOption = None) -> None:
+                   report: ReportOption = None,
+                   post_to: Annotated[Optional[str], typer.Option(
+                       "--post-to", help="Post the newly caught articles to this channel "
+                       "(id or #name). Without it, replay posts nothing.")] = None,
+                   config_dir: ConfigDirOption = None) -> None:
     """Re-run classification over retained articles and report what changed against the
-    decisions recorded at the time. Posts nothing."""
+    decisions recorded at the time. Posts nothing unless --post-to names a channel."""
     settings = load_settings(config_dir)
     start = parse_moment(since, "--since")
     end = parse_moment(until, "--until") if until else None
     classify, label = _classifier(rules or settings.config_file("rules.yaml"))
     result = _run(settings, start, end, classify_now=classify, now_label=label)
     render(result, report)
+    if post_to:
+        ts = post_summary(settings, result, post_to, since, until)
+        console.print(f"posted the summary to {escape(post_to)} ({ts})", highlight=False)
 
 
 def diff_command(old: Annotated[Path, typer.Argument(help="The rules file to compare from.")],
