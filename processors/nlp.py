@@ -24,7 +24,7 @@ import re
 import numpy
 import spacy
 from spacy.attrs import (IS_ALPHA, IS_DIGIT, IS_LOWER, IS_PUNCT, IS_SPACE, IS_TITLE,
-                         IS_UPPER, LENGTH, LOWER, NORM, ORTH)  # noqa: F401
+                         IS_UPPER, LOWER, NORM, ORTH)
 from spacy.language import Language
 from spacy.tokens import Doc
 from spacy.util import compile_infix_regex
@@ -45,9 +45,7 @@ LEXICAL_ATTRS = (LOWER, NORM, IS_ALPHA, IS_DIGIT, IS_LOWER, IS_PUNCT, IS_SPACE, 
 """Lexical attributes computed for every word; token patterns may use these (and ORTH/TEXT,
 LENGTH, which spaCy always has)."""
 PATTERN_KEYS = frozenset({"ORTH", "TEXT", "LOWER", "NORM", "LENGTH", "IS_ALPHA", "IS_DIGIT",
-                          "IS_LOWER", "IS_PUNCT", "IS_SPACE", "IS_TITLE", "IS_UPPER", "OP",
-                          "IS_SENT_START"})
-_ = (ORTH, LENGTH)
+                          "IS_LOWER", "IS_PUNCT", "IS_SPACE", "IS_TITLE", "IS_UPPER", "OP"})
 
 
 def make_nlp() -> Language:

@@ -45,6 +45,16 @@ class Ruleset:
         return RulesetRecord(name=self.name, version=self.version, source_path=self.path,
                              text=self.text, recorded_at=utcnow())
 
+    def renew(self) -> None:
+        """Rebuild the spaCy pipeline and matchers from the same spec, in place.
+
+        Everyone holding this ruleset then uses the fresh pipeline and the old one (with
+        whatever it accumulated) is freed. Same spec and version: same decisions.
+        """
+        fresh = compile_ruleset(self.spec, text=self.text, version=self.version,
+                                path=self.path, name=self.name)
+        self.nlp, self.terms, self.rules = fresh.nlp, fresh.terms, fresh.rules
+
     def describe(self) -> str:
         return (f"{self.name} (version {self.version}): {len(self.spec.categories)} categories, "
                 f"{len(self.rules)} rules, {len(self.spec.terms)} term lists, "

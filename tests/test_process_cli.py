@@ -23,7 +23,7 @@ def test_classify_seed_prints_cooperation_with_evidence():
     lines = result.stdout.splitlines()
     assert len(lines) == 1
     decision = json.loads(lines[0])
-    assert decision["article_id"] == SEED.stem
+    assert decision["id"] == decision["article_id"] == SEED.stem
     assert decision["categories"] == ["cooperation"]
     assert decision["severity"] == "medium" and decision["score"] > 0
     assert decision["published_at"].startswith("2026-01-30")

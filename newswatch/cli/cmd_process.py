@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import sys
 import threading
 from pathlib import Path
@@ -51,7 +52,9 @@ def process(rules: RulesOption = None, config_dir: ConfigDirOption = None,
 
 def classify(input: InputArgument, rules: RulesOption = None,
              config_dir: ConfigDirOption = None) -> None:
-    """Classify offline; print one JSON decision a line (nothing is sent anywhere)."""
+    """Classify offline; print one JSON decision a line (nothing is sent anywhere).
+
+    Each line is a newswatch.decision/1 record with the input's id repeated as "id"."""
     from processors import Classifier
     from processors.inputs import read_input
 
@@ -61,7 +64,8 @@ def classify(input: InputArgument, rules: RulesOption = None,
     for art in articles:
         decision = classifier.classify_text(art.id, art.title, art.text,
                                             published_at=art.published_at)
-        out.write(decision.to_json().decode("utf-8") + "\n")
+        record = {"id": art.id, **json.loads(decision.to_json())}
+        out.write(json.dumps(record, ensure_ascii=False) + "\n")
     out.flush()
 
 

@@ -97,8 +97,8 @@ class Condition(Model):
     same_sentence / in_document: every listed term list occurs there.
     not_same_sentence / not_in_document: none of them occurs there.
     near: every listed term list occurs within `within` tokens of the hit.
-    in: the hit stands in one of these positions (title, lead = summary and first sentences
-        of the body, body = anything but the title).
+    in: the hit stands in one of these positions (title; lead = the summary and the first
+        scoring.lead_sentences sentences of the body; body = the rest of the body).
     overlaps: a hit of one of the listed term lists overlaps this hit (ROKS Dokdo, a ship).
     """
 
