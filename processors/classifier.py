@@ -2,8 +2,9 @@
 
 Scoring: a rule's hits that pass its context and exclusions earn `score` times the weight of
 where they stand (title 2, lead 1.5, body 1 by default), counting at most `max_hits`
-sentences. A category is raised when its rules' points reach its threshold; `implies` raises
-further categories (drills -> cooperation). Severity is the highest severity among the
+sentences. A category is raised when its rules' points reach its threshold (and, when it
+has a `body_threshold`, when some evidence stands in the title or lead or the body's points
+reach that higher bar); `implies` raises further categories (drills -> cooperation). Severity is the highest severity among the
 scoring rules of the raised categories; the decision's score is the highest points among the
 raised categories (or among all categories when none is raised).
 
@@ -134,7 +135,7 @@ class Classifier:
         for fd in docs:
             maybe.update(fd.terms.maybe)
         if not any(self._may_fire(gates, maybe) for gates in self._required):
-            return self._verdict({name: 0.0 for name in self.spec.categories}, {}, [], {})
+            return self._verdict({name: 0.0 for name in self.spec.categories}, {}, [], {}, set())
         doc_lists: set[str] = set()
         for fd in docs:
             doc_lists.update(fd.hits)
@@ -142,6 +143,8 @@ class Classifier:
         rule_points: dict[str, float] = {}
         found: list[tuple[int, int, int, Match]] = []
         rank: dict[str, int] = {}
+        up_front: set[str] = set()  # categories with positive evidence in the title or lead
+        body_weight = self._weights["body"]
         for order, gates in enumerate(self._required):
             if not self._may_fire(gates, doc_lists):
                 continue
@@ -173,7 +176,9 @@ class Classifier:
             points[spec.category] += gained
             if gained > 0:
                 rank[spec.category] = max(rank.get(spec.category, 0), spec.severity_rank)
-        return self._verdict(points, rule_points, found, rank)
+                if weights[0] > body_weight:
+                    up_front.add(spec.category)
+        return self._verdict(points, rule_points, found, rank, up_front)
 
     @staticmethod
     def _may_fire(gates: tuple, present: set[str]) -> bool:
@@ -181,8 +186,8 @@ class Classifier:
         return not (required and required.isdisjoint(present)) and must_have <= present
 
     def _verdict(self, points: dict[str, float], rule_points: dict[str, float],
-                 found: list, rank: dict[str, int]) -> Verdict:
-        raised = self._raised(points)
+                 found: list, rank: dict[str, int], up_front: set[str]) -> Verdict:
+        raised = self._raised(points, up_front)
         severity = _SEVERITIES[max((rank.get(c, 0) for c in raised), default=0)] \
             if raised else "none"
         pool = [points[c] for c in raised] or list(points.values()) or [0.0]
@@ -193,9 +198,10 @@ class Classifier:
                        category_points={c: round(p, 3) for c, p in points.items()},
                        rule_points=rule_points)
 
-    def _raised(self, points: dict[str, float]) -> tuple[str, ...]:
+    def _raised(self, points: dict[str, float], up_front: set[str]) -> tuple[str, ...]:
         cats = self.spec.categories
-        raised = {c for c, spec in cats.items() if points[c] >= spec.threshold}
+        raised = {c for c, spec in cats.items() if points[c] >= spec.threshold and (
+            c in up_front or spec.body_threshold is None or points[c] >= spec.body_threshold)}
         pending = list(raised)
         while pending:
             for other in cats[pending.pop()].implies:

@@ -53,6 +53,25 @@ class TestSeedArticle:
         assert "dispute" in verdict.categories
 
 
+    def test_background_paragraph_listing_past_rows_is_not_a_dispute(self, default):
+        text = (
+            "South Korea and Japan agreed Friday to hold defense ministerial talks every "
+            "year, Seoul's defense ministry said. The agreement came as Defense Minister Ahn "
+            "Gyu-back met his Japanese counterpart in Tokyo. The two also agreed to expand "
+            "exchanges between their militaries. Bilateral ties had been badly strained in "
+            "2018 and 2019 by a row over wartime forced labor, Japan's export controls on "
+            "chip materials, Seoul's threat to terminate the GSOMIA intelligence-sharing "
+            "pact and a dispute over a radar lock-on incident. Japan's repeated claims to "
+            "the Dokdo islets have also drawn protests from Seoul.")
+        verdict = default.explain([
+            ("title", "S. Korea, Japan agree to launch regular defense ministerial talks"),
+            ("text", text)])
+        assert verdict.categories == ("cooperation",)
+        assert verdict.category_points["dispute"] >= 4  # above the threshold, body only
+        assert {m.rule_id for m in verdict.matches} >= {
+            "dispute-gsomia-threat", "dispute-export-controls", "dispute-radar-patrol"}
+
+
 class TestScriptsAndParticles:
     def test_korean_term_with_particle_attached(self, small):
         text = "독도는 한국 땅이다. 일본은 독도에 대해 항의했다."

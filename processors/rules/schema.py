@@ -45,6 +45,9 @@ class Category(Model):
 
     description: str = ""
     threshold: float = Field(gt=0)
+    body_threshold: float | None = Field(None, gt=0, description=(
+        "points needed when no evidence for the category stands in the title or lead: "
+        "background paragraphs alone should not raise it"))
     implies: list[Name] = Field(default_factory=list, description=(
         "categories also raised whenever this one is (drills -> cooperation)"))
 
