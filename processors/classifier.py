@@ -21,7 +21,7 @@ from datetime import datetime
 from typing import Iterator
 
 from newswatch.messages import SEVERITY_ORDER, Article, Decision, Match, Provenance, utcnow
-from processors.conditions import accepted
+from processors.conditions import Acceptance
 from processors.fielddoc import FieldDoc
 from processors.ruleset import Ruleset
 
@@ -29,6 +29,7 @@ MAX_MATCHES_PER_RULE = 5
 MAX_MATCHES = 60
 MAX_STRINGS = 100_000
 RENEW_AFTER = 50_000
+NEW_WORDS_RENEW = 80  # per article, averaged: see Classifier.explain
 _SEVERITIES = sorted(SEVERITY_ORDER, key=SEVERITY_ORDER.__getitem__)
 
 
@@ -59,10 +60,11 @@ class Classifier:
         self._ref = ruleset.ref
         self._weights = {"title": self.spec.scoring.title, "lead": self.spec.scoring.lead,
                          "body": self.spec.scoring.body}
-        self._required = [(rule, rule.required_terms(), _must_have(rule.spec))
-                          for rule in ruleset.rules]
+        self._required = [(rule, rule.required_terms(), _must_have(rule.spec),
+                           Acceptance(rule.spec)) for rule in ruleset.rules]
         self._strings = self.nlp.vocab.strings
         self._zoned = 0
+        self._new_words = 0.0
 
     # -- public API -------------------------------------------------------------------------
 
@@ -93,15 +95,25 @@ class Classifier:
         in the tokenizer cache; after that every article runs in its own zone, so words new
         to the store (names, numbers) are dropped again and memory stays flat. A zone from
         the first article would re-create every common word for every article: measured
-        several times slower. Every `renew_after` zoned articles the pipeline is rebuilt.
+        several times slower. Every `renew_after` zoned articles, or sooner when most words
+        of recent articles were new to the learnt vocabulary, the pipeline is rebuilt.
         """
-        if len(self._strings) < self.max_strings:
+        strings = self._strings
+        if len(strings) < self.max_strings:
             return self._explain(fields)
-        if self._zoned >= self.renew_after:
+        if self._zoned >= self.renew_after or (
+                self._zoned >= 200 and self._new_words > NEW_WORDS_RENEW):
             self.renew()
+            return self.explain(fields)
         self._zoned += 1
         with self.nlp.memory_zone():
-            return self._explain(fields)
+            before = len(strings)
+            verdict = self._explain(fields)
+            # Words the permanent vocabulary lacked, averaged over recent articles: high when
+            # the feeds' vocabulary has moved on from what was learnt, and then a renewal
+            # (which learns again) is much faster than re-creating those words every time.
+            self._new_words += (len(strings) - before - self._new_words) / 100
+            return verdict
 
     def renew(self) -> None:
         """Rebuild the ruleset's pipeline in place (Ruleset.renew) and start over.
@@ -148,14 +160,14 @@ class Classifier:
         for order, gates in enumerate(self._required):
             if not self._may_fire(gates, doc_lists):
                 continue
-            rule = gates[0]
+            rule, accepted = gates[0], gates[3]
             spec = rule.spec
             best: dict[tuple[int, int], float] = {}
             kept = 0
             for findex, fd in enumerate(docs):
                 for hit in rule.find(fd):
                     sid = fd.sentence_of(hit)
-                    if not accepted(spec.context, spec.exclude, fd, hit, doc_lists, sid):
+                    if not accepted(fd, hit, doc_lists, sid):
                         continue
                     where = (findex, sid)
                     weight = self._weights[fd.position(hit, sid)]
@@ -182,7 +194,7 @@ class Classifier:
 
     @staticmethod
     def _may_fire(gates: tuple, present: set[str]) -> bool:
-        _rule, required, must_have = gates
+        _rule, required, must_have, _accepted = gates
         return not (required and required.isdisjoint(present)) and must_have <= present
 
     def _verdict(self, points: dict[str, float], rule_points: dict[str, float],

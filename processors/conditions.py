@@ -1,10 +1,14 @@
-"""Context conditions and exclusions, evaluated the same way for every rule kind."""
+"""Context conditions and exclusions, evaluated the same way for every rule kind.
+
+Each Condition of the rules file is compiled once into a `Check` (frozensets and tuples), so
+the per-hit test is a few set operations; it runs for every hit of every rule.
+"""
 
 from __future__ import annotations
 
 from processors.fielddoc import FieldDoc
 from processors.rules.base import Hit
-from processors.rules.schema import Condition, Near
+from processors.rules.schema import Condition, RuleSpec
 
 
 def _near(field: FieldDoc, hit: Hit, name: str, within: int) -> bool:
@@ -17,44 +21,64 @@ def _near(field: FieldDoc, hit: Hit, name: str, within: int) -> bool:
     return False
 
 
-def _all_near(field: FieldDoc, hit: Hit, near: Near) -> bool:
-    return all(_near(field, hit, name, near.within) for name in near.terms)
+class Check:
+    """One compiled Condition: True when every key given in the rules file holds."""
 
+    __slots__ = ("in_document", "not_in_document", "positions", "same", "not_same", "near",
+                 "not_near", "overlaps")
 
-def holds(cond: Condition, field: FieldDoc, hit: Hit, doc_lists: set[str] | frozenset[str],
-          sid: int | None = None) -> bool:
-    """True when every key of `cond` holds for `hit` in `field` (doc_lists: lists in the
-    article; sid: the hit's sentence, when the caller knows it)."""
-    if cond.in_document and not all(n in doc_lists for n in cond.in_document):
-        return False
-    if cond.not_in_document and any(n in doc_lists for n in cond.not_in_document):
-        return False
-    if cond.in_ and field.position(hit, sid) not in cond.in_:
-        return False
-    if cond.same_sentence or cond.not_same_sentence:
-        if sid is None:
-            sid = field.sentence_of(hit)
-        if not all(sid in field.sentence_ids(n) for n in cond.same_sentence):
+    def __init__(self, cond: Condition) -> None:
+        self.in_document = frozenset(cond.in_document)
+        self.not_in_document = frozenset(cond.not_in_document)
+        self.positions = frozenset(cond.in_)
+        self.same = tuple(cond.same_sentence)
+        self.not_same = tuple(cond.not_same_sentence)
+        self.near = (tuple(cond.near.terms), cond.near.within) if cond.near else None
+        self.not_near = (tuple(cond.not_near.terms), cond.not_near.within) \
+            if cond.not_near else None
+        self.overlaps = tuple(cond.overlaps)
+
+    def __call__(self, field: FieldDoc, hit: Hit, doc_lists: set[str], sid: int) -> bool:
+        if self.in_document and not self.in_document <= doc_lists:
             return False
-        if any(sid in field.sentence_ids(n) for n in cond.not_same_sentence):
+        if self.not_in_document and not self.not_in_document.isdisjoint(doc_lists):
             return False
-    if cond.near is not None and not _all_near(field, hit, cond.near):
-        return False
-    if cond.not_near is not None and any(
-            _near(field, hit, name, cond.not_near.within) for name in cond.not_near.terms):
-        return False
-    if cond.overlaps and not any(
-            o.start_char < hit.end_char and hit.start_char < o.end_char
-            for n in cond.overlaps for o in field.hits.get(n, ())):
-        return False
-    return True
+        if self.positions and field.position(hit, sid) not in self.positions:
+            return False
+        for name in self.same:
+            if sid not in field.sentence_ids(name):
+                return False
+        for name in self.not_same:
+            if sid in field.sentence_ids(name):
+                return False
+        if self.near is not None:
+            names, within = self.near
+            if not all(_near(field, hit, name, within) for name in names):
+                return False
+        if self.not_near is not None:
+            names, within = self.not_near
+            if any(_near(field, hit, name, within) for name in names):
+                return False
+        if self.overlaps and not any(
+                o.start_char < hit.end_char and hit.start_char < o.end_char
+                for n in self.overlaps for o in field.hits.get(n, ())):
+            return False
+        return True
 
 
-def accepted(context: Condition | None, exclude: list[Condition], field: FieldDoc, hit: Hit,
-             doc_lists: set[str] | frozenset[str], sid: int | None = None) -> bool:
-    if context is not None and not holds(context, field, hit, doc_lists, sid):
-        return False
-    for cond in exclude:
-        if holds(cond, field, hit, doc_lists, sid):
+class Acceptance:
+    """A rule's context (all must hold) and exclusions (any one drops the hit)."""
+
+    __slots__ = ("context", "exclude")
+
+    def __init__(self, spec: RuleSpec) -> None:
+        self.context = Check(spec.context) if spec.context is not None else None
+        self.exclude = tuple(Check(c) for c in spec.exclude)
+
+    def __call__(self, field: FieldDoc, hit: Hit, doc_lists: set[str], sid: int) -> bool:
+        if self.context is not None and not self.context(field, hit, doc_lists, sid):
             return False
-    return True
+        for check in self.exclude:
+            if check(field, hit, doc_lists, sid):
+                return False
+        return True
