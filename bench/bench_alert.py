@@ -17,11 +17,11 @@ Results are also written to bench/results/alert-<time>.json.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import random
 import signal
-import socket
 import subprocess
 import sys
 import tempfile
@@ -51,21 +51,6 @@ WORDS = ("dokdo takeshima gsomia seoul tokyo defense ministry navy drill trilate
          "kyodo yonhap nikkei asahi hankyoreh chosun mainichi joongang").split()
 
 PER_SECOND, BURST, MAX_WAIT, MAX_PER_WINDOW, WINDOW, DIGEST_AFTER = 1.0, 3, 3, 20, 60, 10
-
-
-def free_port_pair() -> int:
-    for _ in range(200):
-        port = random.randint(20000, 60000)
-        ok = True
-        for p in (port, port + 1):
-            with socket.socket() as s:
-                try:
-                    s.bind(("127.0.0.1", p))
-                except OSError:
-                    ok = False
-        if ok:
-            return port
-    raise RuntimeError("no free port pair on 127.0.0.1")
 
 
 def config_text(channels: list[str], per_window: int) -> str:
@@ -123,14 +108,9 @@ def main() -> int:
     args = parser.parse_args()
     rng = random.Random(args.seed)
 
-    broker = None
+    broker = contextlib.ExitStack()
+    bootstrap = broker.enter_context(LocalKafka.bootstrap_or_temporary())
     tmp = Path(tempfile.mkdtemp(prefix="bench-alert-"))
-    bootstrap = os.environ.get("KAFKA_BOOTSTRAP_SERVERS")
-    if not bootstrap:
-        broker = LocalKafka(tmp / "kafka", port=free_port_pair(), heap_mb=384)
-        print("starting a local Kafka broker ...", flush=True)
-        broker.up(timeout=120)
-        bootstrap = broker.bootstrap
     channels = [f"C0BENCH{i:03d}" for i in range(args.channels)]
     fake = FakeSlack({cid: f"bench-desk-{i}" for i, cid in enumerate(channels)})
     received: dict[str, float] = {}
@@ -314,8 +294,7 @@ def main() -> int:
         if alerter is not None and alerter.poll() is None:
             alerter.kill()
         fake.close()
-        if broker is not None:
-            broker.down()
+        broker.close()
 
 
 if __name__ == "__main__":

@@ -24,7 +24,6 @@ import multiprocessing as mp
 import os
 import random
 import resource
-import socket
 import statistics
 import tempfile
 import time
@@ -109,19 +108,6 @@ def _serve(port_queue: mp.Queue, feeds: int, cpu: int | None) -> None:
 
 # -- the benchmark ----------------------------------------------------------------------------
 
-def _free_port_pair() -> int:
-    for _ in range(200):
-        port = random.randint(20000, 60000)
-        try:
-            for p in (port, port + 1):
-                with socket.socket() as s:
-                    s.bind(("127.0.0.1", p))
-            return port
-        except OSError:
-            continue
-    raise RuntimeError("no free port pair")
-
-
 def _bump(port: int, feeds: list[int]) -> None:
     import httpx
     httpx.get(f"http://127.0.0.1:{port}/_bump", params={"feeds": ",".join(map(str, feeds))},
@@ -188,15 +174,9 @@ def main() -> None:
     server.start()
     port = port_queue.get(timeout=30)
 
-    with tempfile.TemporaryDirectory(prefix="bench-collect-") as tmp:
+    with tempfile.TemporaryDirectory(prefix="bench-collect-") as tmp, \
+            LocalKafka.bootstrap_or_temporary() as bootstrap:
         tmpdir = Path(tmp)
-        broker = None
-        bootstrap = os.environ.get("KAFKA_BOOTSTRAP_SERVERS")
-        if not bootstrap:
-            broker = LocalKafka(tmpdir / "kafka", port=_free_port_pair(), heap_mb=384)
-            print("starting a local broker...", flush=True)
-            broker.up(timeout=120)
-            bootstrap = broker.bootstrap
         try:
             os.sched_setaffinity(0, {collector_cpu})  # the collector on one core
             settings = Settings.load(kafka_bootstrap_servers=bootstrap,
@@ -221,8 +201,6 @@ def main() -> None:
                 rows.append(_cycle(settings, path, producer, f"steady-{n + 1}"))
             producer.close(timeout=10)
         finally:
-            if broker is not None:
-                broker.down()
             server.terminate()
 
     steady = rows[1:]

@@ -16,7 +16,6 @@ import os
 import random
 import resource
 import sys
-import tempfile
 import time
 import uuid
 from datetime import datetime, timedelta, timezone
@@ -75,16 +74,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--articles", type=int, default=50_000)
     args = parser.parse_args(argv)
 
-    broker = None
-    tmp = tempfile.TemporaryDirectory(prefix="newswatch-bench-")
-    bootstrap = os.environ.get("KAFKA_BOOTSTRAP_SERVERS")
-    if not bootstrap:
-        from tests.conftest import _free_port_pair
-
-        broker = LocalKafka(Path(tmp.name), port=_free_port_pair(), heap_mb=512)
-        broker.up(timeout=120)
-        bootstrap = broker.bootstrap
-    try:
+    with LocalKafka.bootstrap_or_temporary(heap_mb=512) as bootstrap:
         settings = Settings.load(kafka_bootstrap_servers=bootstrap,
                                  topic_prefix=f"bench-{uuid.uuid4().hex[:8]}-")
         ensure_topics(settings)
@@ -110,10 +100,6 @@ def main(argv: list[str] | None = None) -> int:
         print(f"  changed: {len(result.changed)} (same rules: expected 0); "
               f"undecided then: {result.undecided_then}; peak RSS {peak_mb:.0f} MB")
         return 0 if len(result.rows) == args.articles and not result.changed else 1
-    finally:
-        if broker is not None:
-            broker.down()
-        tmp.cleanup()
 
 
 if __name__ == "__main__":

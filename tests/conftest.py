@@ -9,15 +9,13 @@ fixture (or `kafka_bootstrap`) and are marked `kafka` automatically.
 from __future__ import annotations
 
 import os
-import random
-import socket
 import uuid
 from pathlib import Path
 
 import pytest
 
 from newswatch.broker.admin import ensure_topics
-from newswatch.broker.local import LocalKafka
+from newswatch.broker.local import LocalKafka, free_port_pair
 from newswatch.settings import Settings
 from newswatch.topics import Topics
 
@@ -32,28 +30,12 @@ def pytest_collection_modifyitems(config, items):
             item.add_marker(pytest.mark.kafka)
 
 
-def _free_port_pair() -> int:
-    """A port p such that p and p+1 (broker and controller) are both free on loopback."""
-    for _ in range(200):
-        port = random.randint(20000, 60000)
-        ok = True
-        for p in (port, port + 1):
-            with socket.socket() as s:
-                try:
-                    s.bind(("127.0.0.1", p))
-                except OSError:
-                    ok = False
-        if ok:
-            return port
-    raise RuntimeError("no free port pair on 127.0.0.1")
-
-
 @pytest.fixture(scope="session")
 def local_broker(tmp_path_factory) -> LocalKafka:
     """The session's broker, started by the project's launcher (skipped if one is given)."""
     if os.environ.get("KAFKA_BOOTSTRAP_SERVERS"):
         pytest.skip("KAFKA_BOOTSTRAP_SERVERS is set: this test needs the launcher's own broker")
-    broker = LocalKafka(tmp_path_factory.mktemp("kafka-state"), port=_free_port_pair(),
+    broker = LocalKafka(tmp_path_factory.mktemp("kafka-state"), port=free_port_pair(),
                         heap_mb=384)
     broker.up(timeout=120)
     yield broker

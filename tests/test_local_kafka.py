@@ -10,8 +10,7 @@ from pathlib import Path
 import psutil
 import pytest
 
-from newswatch.broker.local import LocalKafka
-from tests.conftest import _free_port_pair
+from newswatch.broker.local import LocalKafka, free_port_pair
 
 NEWSWATCH = [sys.executable, "-m", "newswatch"]
 
@@ -39,7 +38,7 @@ def test_second_up_is_a_no_op(local_broker):
 
 
 def test_cli_up_status_down_leaves_no_java_process(tmp_path):
-    port = _free_port_pair()
+    port = free_port_pair()
     env = base_env(tmp_path, port)
     up = run_cli(["kafka", "up"], env)
     assert up.returncode == 0, up.stderr

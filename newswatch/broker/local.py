@@ -8,6 +8,7 @@ with a small heap. State (data, logs, pid) lives under `<state_dir>/kafka/`.
 from __future__ import annotations
 
 import base64
+import contextlib
 import hashlib
 import logging
 import os
@@ -16,10 +17,12 @@ import shutil
 import signal
 import socket
 import subprocess
+import tempfile
 import time
 import uuid
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Iterator
 
 import psutil
 
@@ -90,6 +93,24 @@ def resolve_classpath() -> str:
                           fix="check network access to Maven Central and ~/.m2/settings.xml")
     tmp.replace(cached)
     return cached.read_text().strip()
+
+
+def free_port_pair(host: str = "127.0.0.1") -> int:
+    """A port p such that p and p+1 (broker and controller) are both free on `host`."""
+    import random
+
+    for _ in range(200):
+        port = random.randint(20000, 60000)
+        free = True
+        for candidate in (port, port + 1):
+            with socket.socket() as sock:
+                try:
+                    sock.bind((host, candidate))
+                except OSError:
+                    free = False
+        if free:
+            return port
+    raise BrokerError(f"no two consecutive free ports on {host}")
 
 
 def port_open(host: str, port: int, timeout: float = 0.5) -> bool:
@@ -194,6 +215,24 @@ class LocalKafka:
             proc.wait(10)
         self.pid_file.unlink(missing_ok=True)
         return True
+
+    @classmethod
+    @contextlib.contextmanager
+    def bootstrap_or_temporary(cls, heap_mb: int = 384) -> Iterator[str]:
+        """KAFKA_BOOTSTRAP_SERVERS when set, else a broker of its own in a temporary
+        directory on free ports, stopped on exit (benchmarks and one-off tools)."""
+        given = os.environ.get("KAFKA_BOOTSTRAP_SERVERS")
+        if given:
+            yield given
+            return
+        with tempfile.TemporaryDirectory(prefix="newswatch-kafka-") as tmp:
+            broker = cls(Path(tmp), port=free_port_pair(), heap_mb=heap_mb)
+            print(f"starting a local Kafka broker on {broker.bootstrap} ...", flush=True)
+            broker.up(timeout=120)
+            try:
+                yield broker.bootstrap
+            finally:
+                broker.down()
 
     def kill(self) -> None:
         """SIGKILL the broker (fault tests: a crash, not a clean stop)."""

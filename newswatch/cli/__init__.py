@@ -11,7 +11,6 @@ import importlib
 import pkgutil
 import sys
 
-import typer
 
 from newswatch.cli.common import SUB_APPS, app, err_console
 from newswatch.errors import NewswatchError
