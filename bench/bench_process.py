@@ -167,13 +167,15 @@ def main(argv: list[str] | None = None) -> int:
     if hasattr(os, "sched_setaffinity"):
         os.sched_setaffinity(0, {sorted(os.sched_getaffinity(0))[0]})
     rng = random.Random(20260130)
-    mixes = {"feed mix": make_articles(args.articles, rng, relevant=args.relevant),
+    mixes = {"general news": make_articles(args.articles, rng, relevant=0.0),
+             "feed mix": make_articles(args.articles, rng, relevant=args.relevant),
              "all relevant": make_articles(args.articles, rng, relevant=1.0)}
     sample = mixes["feed mix"]
     avg = sum(len(a.title) + len(a.content) for a in sample) / len(sample)
     print(f"{args.articles} articles per run, {avg:.0f} characters each on average, one core; "
-          f"feed mix = {args.relevant:.0%} Korea/Japan stories, all relevant = every article "
-          "stitched from Korea/Japan security sentences (as dense in terms as the seed article)")
+          f"general news = no Korea/Japan terms; feed mix = {args.relevant:.0%} Korea/Japan "
+          "stories; all relevant = every article stitched from Korea/Japan security sentences "
+          "(as dense in terms as the seed article)")
     print("rates are articles per CPU second of this process (wall-clock in brackets)")
 
     base = load_ruleset(args.rules)

@@ -150,7 +150,7 @@ class Classifier:
             return self._verdict({name: 0.0 for name in self.spec.categories}, {}, [], {}, set())
         doc_lists: set[str] = set()
         for fd in docs:
-            doc_lists.update(fd.hits)
+            doc_lists.update(fd.terms.present)
         points: dict[str, float] = {name: 0.0 for name in self.spec.categories}
         rule_points: dict[str, float] = {}
         found: list[tuple[int, int, int, Match]] = []

@@ -57,8 +57,8 @@ class FieldDoc:
         ids = self._sid.get(name)
         if ids is None:
             starts = self.starts
-            ids = self._sid[name] = frozenset([bisect_right(starts, h.start) - 1
-                                               for h in self.hits.get(name, ())])
+            ids = self._sid[name] = frozenset([bisect_right(starts, t) - 1
+                                               for t in self.terms.token_starts(name)])
         return ids
 
     def sentences_with(self, names: list[str], also: list[str] = ()) -> list[int]:

@@ -73,6 +73,23 @@ def referenced_lists(spec: RulesFile) -> set[str]:
     return used
 
 
+def context_only_lists(spec: RulesFile) -> set[str]:
+    """Lists that rules only ask about by sentence or document (never as evidence, `near` or
+    `overlaps`): the term index keeps just their positions."""
+    asked: set[str] = set()
+    spans: set[str] = set()
+    for rule in spec.rules:
+        spans |= set(rule.terms) | set(rule.anchor)
+        for cond in ([rule.context] if rule.context else []) + list(rule.exclude):
+            asked |= set(cond.same_sentence) | set(cond.not_same_sentence)
+            asked |= set(cond.in_document) | set(cond.not_in_document)
+            spans |= set(cond.overlaps)
+            for near in (cond.near, cond.not_near):
+                if near:
+                    spans |= set(near.terms)
+    return asked - spans
+
+
 def load_ruleset(path: str | Path) -> Ruleset:
     """Read, validate and compile a rules file. Raises ConfigFileError listing every problem."""
     path = Path(path)
@@ -103,7 +120,8 @@ def load_ruleset_bytes(data: bytes, path: str | Path = "rules.yaml") -> Ruleset:
 def compile_ruleset(spec: RulesFile, *, text: str, version: str, path: str,
                     name: str) -> Ruleset:
     nlp = make_nlp()
-    terms = TermIndex(nlp, spec.terms, used=referenced_lists(spec))
+    terms = TermIndex(nlp, spec.terms, used=referenced_lists(spec),
+                      context_only=context_only_lists(spec))
     rules: list[RuleKind] = []
     for rule in spec.rules:
         if not rule.enabled:

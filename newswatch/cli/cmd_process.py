@@ -114,7 +114,8 @@ def rules_test(input: InputArgument, rules: RulesOption = None,
         for m in verdict.matches:
             by_sentence.setdefault((m.field, m.sentence), []).append(m)
         for (field, sentence), matches in by_sentence.items():
-            line = Text(f"  [{field}] ", style="dim")
+            line = Text()
+            line.append(f"  [{field}] ", style="dim")
             body = Text(sentence)
             for m in matches:
                 start = 0

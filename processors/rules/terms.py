@@ -55,9 +55,11 @@ class TermIndex:
     """Finds the hits of every term list in a field: `find(doc) -> {list name: [Hit, ...]}`."""
 
     def __init__(self, nlp: Language, terms: dict[str, TermList],
-                 used: set[str] | None = None) -> None:
+                 used: set[str] | None = None, context_only: set[str] = frozenset()) -> None:
         """`used`: the lists some rule or condition refers to; only those are matched (a list
-        that is only included in others costs nothing of its own). None: all lists."""
+        that is only included in others costs nothing of its own). None: all lists.
+        `context_only`: lists only ever asked "is it in this sentence / document?"; their
+        matches are kept as token positions, without building hits."""
         self.nlp = nlp
         self.lower = PhraseMatcher(nlp.vocab, attr="LOWER")
         self.orth = PhraseMatcher(nlp.vocab, attr="ORTH")
@@ -67,6 +69,7 @@ class TermIndex:
         self.has_unless = False
         self.alias_count = 0
         lists = flatten(terms)
+        self.context_only = frozenset(n for n in context_only if n in lists and not lists[n][1])
         for name, (aliases, unless) in lists.items():
             if used is not None and name not in used:
                 continue
@@ -114,7 +117,7 @@ class FieldHits:
     exact hits on first use. Most articles of a general feed never get that far.
     """
 
-    __slots__ = ("_index", "_doc", "_matches", "_cjk", "_hits", "maybe")
+    __slots__ = ("_index", "_doc", "_matches", "_cjk", "_hits", "_starts", "maybe")
 
     def __init__(self, index: TermIndex, doc: Doc, matches: list, cjk: list) -> None:
         self._index = index
@@ -122,6 +125,7 @@ class FieldHits:
         self._matches = matches
         self._cjk = cjk
         self._hits: dict[str, list[Hit]] | None = None
+        self._starts: dict[str, list[int]] = {}
         strings = index.nlp.vocab.strings
         maybe = {strings[key] for key in {m[0] for m in matches}}
         for _last, (names, _length) in cjk:
@@ -130,9 +134,23 @@ class FieldHits:
 
     @property
     def hits(self) -> dict[str, list[Hit]]:
+        """Hits of every list except context-only ones (see `token_starts`)."""
         if self._hits is None:
             self._hits = self._build()
         return self._hits
+
+    @property
+    def present(self) -> set[str]:
+        """Every list with at least one hit in the field, context-only lists included."""
+        return set(self.hits) | set(self._starts)
+
+    def token_starts(self, name: str) -> list[int]:
+        """Token index where each hit of list `name` starts (any list)."""
+        hits = self.hits
+        starts = self._starts.get(name)
+        if starts is not None:
+            return starts
+        return [h.start for h in hits.get(name, ())]
 
     def _build(self) -> dict[str, list[Hit]]:
         """Exact hits per list: overlapping aliases merged into one hit ("Korea" inside "South
@@ -140,24 +158,34 @@ class FieldHits:
         Plain tuples until the end: this runs for every article with a term in it."""
         doc = self._doc
         raw: dict[str, list[tuple[int, int, int, int]]] = {}
+        context_only = self._index.context_only
+        positions = self._starts
         if self._matches:
             strings = self._index.nlp.vocab.strings
             offsets = doc.to_array([IDX, LENGTH])
             starts = offsets[:, 0].tolist()
             ends = (offsets[:, 0] + offsets[:, 1]).tolist()
-            names: dict[int, list] = {}
+            names: dict[int, tuple[bool, list]] = {}
             for key, start, end in self._matches:
-                bucket = names.get(key)
-                if bucket is None:
-                    bucket = names[key] = raw.setdefault(strings[key], [])
-                bucket.append((starts[start], -ends[end - 1], start, end))
+                slot = names.get(key)
+                if slot is None:
+                    name = strings[key]
+                    slot = names[key] = (True, positions.setdefault(name, [])) \
+                        if name in context_only else (False, raw.setdefault(name, []))
+                if slot[0]:
+                    slot[1].append(start)
+                else:
+                    slot[1].append((starts[start], -ends[end - 1], start, end))
         for last, (names_, length) in self._cjk:
             start_char = last + 1 - length
             span = doc.char_span(start_char, last + 1, alignment_mode="expand")
             if span is not None:
                 for name in names_:
-                    raw.setdefault(name, []).append((start_char, -(last + 1), span.start,
-                                                     span.end))
+                    if name in context_only:
+                        positions.setdefault(name, []).append(span.start)
+                    else:
+                        raw.setdefault(name, []).append((start_char, -(last + 1), span.start,
+                                                         span.end))
         out: dict[str, list[Hit]] = {}
         for name, items in raw.items():
             if name.endswith(UNLESS):
