@@ -72,6 +72,19 @@ class TestSeedArticle:
             "dispute-gsomia-threat", "dispute-export-controls", "dispute-radar-patrol"}
 
 
+    def test_background_cooperation_in_a_dispute_story_stays_background(self, default):
+        text = (
+            "Japan lodged a protest on Tuesday after South Korean lawmakers visited the Dokdo "
+            "islets. Tokyo called the visit unacceptable. The row comes months after the two "
+            "countries' defense ministers met in Tokyo and agreed to deepen security "
+            "cooperation. Seoul and Tokyo have also expanded defense exchanges and restored "
+            "their security cooperation with Washington.")
+        verdict = default.explain([("title", "Japan protests lawmakers' Dokdo visit"),
+                                   ("text", text)])
+        assert verdict.categories == ("dispute",)
+        assert verdict.category_points["cooperation"] >= 4  # body only: below body_threshold
+
+
 class TestScriptsAndParticles:
     def test_korean_term_with_particle_attached(self, small):
         text = "독도는 한국 땅이다. 일본은 독도에 대해 항의했다."
