@@ -11,7 +11,14 @@ Offline API (used by `newswatch classify`, `rules test` and by replays and audit
     clf.explain([("title", t), ("text", x)])          # Verdict with points per category/rule
 
 The same article under the same ruleset always gives the same decision (apart from
-`decided_at`). Streaming: `processors.service.run(settings, stop)`.
+`decided_at`). A Classifier is for one thread; it keeps memory bounded over long runs by
+itself (see Classifier.explain). Streaming: `processors.service.run(settings, stop)`.
+
+Layout: rules/ (schema.py: the rules file; one module per rule kind: terms.py, tokens.py,
+regex.py, registered in rules.base.RULE_KINDS), nlp.py (the spaCy pipeline), ruleset.py
+(load, version, compile), fielddoc.py + conditions.py (what rules ask about a field),
+classifier.py (scoring), reload.py (live reload), service.py (Kafka), inputs.py (offline
+input files).
 """
 
 from processors.classifier import Classifier, Verdict

@@ -1,4 +1,4 @@
-"""Helpers for the processor tests: small rules files written into a test's tmp_path."""
+"""Shared pieces of the processor tests: small rules files written into a test's tmp_path."""
 
 from __future__ import annotations
 
