@@ -102,6 +102,16 @@ class TestScriptsAndParticles:
         assert verdict.matches[0].text == "竹島"
         assert verdict.matches[0].sentence == "日本政府は竹島について韓国に抗議した。"
 
+    @pytest.mark.parametrize("title, text, expected", [
+        ("北朝鮮が弾道ミサイル発射", "北朝鮮が弾道ミサイルを発射した。日米韓はミサイル発射に関する情報を共有した。",
+         ("cooperation",)),
+        ("북한, 탄도미사일 발사", "북한이 탄도미사일을 발사했다. 한미일은 미사일 경보정보를 실시간 공유했다.",
+         ("cooperation",)),
+        ("한일 관광 교류", "한국과 일본 관광 당국이 관광 정보를 공유하기로 했다.", ()),
+    ])
+    def test_shared_launch_data_in_korean_and_japanese(self, default, title, text, expected):
+        assert default.explain([("title", title), ("text", text)]).categories == expected
+
     def test_latin_terms_match_whole_words_only(self, small):
         verdict = small.explain([("text", "The Dokdoan festival drew a protest.")])
         assert verdict.matches == ()
