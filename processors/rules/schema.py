@@ -275,7 +275,9 @@ def validation_context(data: Any) -> dict[str, Any]:
 
 
 CJK = re.compile(r"[\u1100-\u11ff\u3040-\u30ff\u3130-\u318f\u3400-\u4dbf\u4e00-\u9fff"
-                 r"\uac00-\ud7af\uf900-\ufaff\uff66-\uff9f]")
+                 r"\uac00-\ud7af\uf900-\ufaff\uff01-\uff9f]")
+"""Hangul, kana, CJK ideographs and full-width forms (ＧＳＯＭＩＡ in Japanese text): aliases
+with any of these match as substrings, since the text around them has no spaces."""
 
 
 def is_cjk(alias: str) -> bool:
