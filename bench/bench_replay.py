@@ -2,7 +2,8 @@
 
     python -m bench.bench_replay [--articles 50000]
 
-Produces N ~3 KB articles (with record timestamps spread over 30 days) and the decisions the
+Produces N ~3 KB articles (the processor benchmark's feed mix: by default 20% Korea/Japan
+security stories, the rest general news; record timestamps spread over 30 days) and the decisions the
 default rules made for them into a fresh topic set on a real broker (the project's launcher
 in a temporary directory, or KAFKA_BOOTSTRAP_SERVERS), then times `newswatch.replay.replay`
 with the same rules over the whole window — reading articles, reading the recorded
@@ -37,7 +38,8 @@ from processors import Classifier, load_ruleset  # noqa: E402
 TARGET = 3000.0
 
 
-def produce_history(settings: Settings, n: int, classifier: Classifier, start: datetime) -> None:
+def produce_history(settings: Settings, n: int, classifier: Classifier, start: datetime,
+                    relevant: float) -> None:
     topics = Topics.from_settings(settings)
     rng = random.Random(7)
     producer = make_producer(settings)
@@ -47,7 +49,7 @@ def produce_history(settings: Settings, n: int, classifier: Classifier, start: d
     made = 0
     began = time.perf_counter()
     while made < n:
-        articles = make_articles(min(batch, n - made), rng)
+        articles = make_articles(min(batch, n - made), rng, relevant=relevant)
         futures = []
         for i, art in enumerate(articles):
             art = art.model_copy(update={"id": f"bench-{made + i}"})
@@ -72,6 +74,9 @@ def produce_history(settings: Settings, n: int, classifier: Classifier, start: d
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--articles", type=int, default=50_000)
+    parser.add_argument("--relevant", type=float, default=0.2,
+                        help="share of Korea/Japan security stories (the processor "
+                        "benchmark's feed mix); the rest is general news")
     args = parser.parse_args(argv)
 
     with LocalKafka.bootstrap_or_temporary(heap_mb=512) as bootstrap:
@@ -81,8 +86,9 @@ def main(argv: list[str] | None = None) -> int:
         ruleset = load_ruleset(ROOT / "config" / "rules.yaml")
         classifier = Classifier(ruleset)
         start = datetime(2026, 1, 1, tzinfo=timezone.utc)
-        print(f"producing {args.articles} articles of ~3 KB and their decisions ...")
-        produce_history(settings, args.articles, classifier, start)
+        print(f"producing {args.articles} articles of ~3 KB ({args.relevant:.0%} Korea/Japan "
+              "security stories) and their decisions ...")
+        produce_history(settings, args.articles, classifier, start, args.relevant)
 
         if hasattr(os, "sched_setaffinity"):
             os.sched_setaffinity(0, {sorted(os.sched_getaffinity(0))[0]})
