@@ -62,6 +62,7 @@ class Classifier:
                          "body": self.spec.scoring.body}
         self._required = [(rule, rule.required_terms(), _must_have(rule.spec),
                            Acceptance(rule.spec)) for rule in ruleset.rules]
+        self._gate, self._unscanned = _gate_for(ruleset, self._required)
         self._strings = self.nlp.vocab.strings
         self._zoned = 0
         self._new_words = 0.0
@@ -141,7 +142,30 @@ class Classifier:
             doc = self.nlp.make_doc(text)
             yield FieldDoc(name, text, doc, self.ruleset.terms.find(doc, text), lead, self.nlp)
 
+    def _nothing_may_fire(self, fields: list[tuple[str, str]]) -> bool:
+        """True when a substring scan of the fields shows that no rule can fire: then the
+        fields are not tokenized at all (most articles of a general feed)."""
+        gate = self._gate
+        if gate is None:
+            return False
+        limit = self.spec.scoring.max_field_chars
+        present = set(self._unscanned)  # not looked for: may be there
+        for _name, text in fields:
+            if not text or text.isspace():
+                continue
+            found = gate.scan(text[:limit])
+            if found is None:
+                return False
+            for names in found:
+                if not names <= present:
+                    present |= names
+                    if any(self._may_fire(gates, present) for gates in self._required):
+                        return False
+        return not any(self._may_fire(gates, present) for gates in self._required)
+
     def _explain(self, fields: list[tuple[str, str]]) -> Verdict:
+        if self._nothing_may_fire(fields):
+            return self._verdict({name: 0.0 for name in self.spec.categories}, {}, [], {}, set())
         docs = list(self._docs(fields))
         maybe: set[str] = set()
         for fd in docs:
@@ -221,6 +245,43 @@ class Classifier:
                     raised.add(other)
                     pending.append(other)
         return tuple(c for c in cats if c in raised)
+
+
+def _gate_for(ruleset: Ruleset, required: list[tuple]) -> tuple[object, frozenset[str]]:
+    """The TermGate that can rule out every rule, and the gating lists it does not scan.
+
+    A rule is ruled out by the absence of any one list its context needs everywhere (say
+    `korea`), or of all its evidence lists. Few lists are scanned (the ones ruling out the
+    most rules, then the ones with the longest aliases), so the scan is cheap. (None, ...)
+    when some rule may fire whatever the text holds."""
+    options: list[frozenset[str]] = []
+    for _rule, req, must_have, _accepted in required:
+        if not req and not must_have:
+            return None, frozenset()
+        options.append(frozenset(req))
+    needles = ruleset.terms.needle_lengths()
+    scanned: set[str] = set()
+    pending = list(range(len(required)))
+    while pending:
+        candidates: dict[frozenset[str], int] = {}
+        for i in pending:
+            choices = [frozenset([m]) for m in required[i][2]]
+            if options[i]:
+                choices.append(options[i])
+            for choice in choices:
+                candidates[choice] = candidates.get(choice, 0) + 1
+
+        def rank(choice: frozenset[str]) -> tuple:
+            return (candidates[choice], min(needles.get(n, 0) for n in choice),
+                    -len(choice), sorted(choice))
+
+        best = max(candidates, key=rank)
+        scanned |= best
+        pending = [i for i in pending if not (best & required[i][2] and len(best) == 1
+                                              and best <= required[i][2])
+                   and best != options[i]]
+    every = set().union(*(req | must for _r, req, must, _a in required))
+    return ruleset.terms.gate(scanned), frozenset(every - scanned)
 
 
 def _release_free_heap() -> None:
