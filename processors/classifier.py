@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import ctypes
 import gc
+from bisect import bisect_right
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Iterator
@@ -181,6 +182,11 @@ class Classifier:
         rank: dict[str, int] = {}
         up_front: set[str] = set()  # categories with positive evidence in the title or lead
         body_weight = self._weights["body"]
+        lead_weight = self._weights["lead"]
+        # Weight of every hit of a field when it does not depend on the sentence (see
+        # FieldDoc.position), else None.
+        fixed = [self._weights["title"] if fd.name == "title" else
+                 lead_weight if fd.name == "summary" else None for fd in docs]
         for order, gates in enumerate(self._required):
             if not self._may_fire(gates, doc_lists):
                 continue
@@ -189,12 +195,18 @@ class Classifier:
             best: dict[tuple[int, int], float] = {}
             kept = 0
             for findex, fd in enumerate(docs):
+                starts = None
+                lead_sentences = fd.lead_sentences
                 for hit in rule.find(fd):
-                    sid = fd.sentence_of(hit)
+                    if starts is None:
+                        starts = fd.starts
+                    sid = bisect_right(starts, hit.start) - 1  # FieldDoc.sentence_of
                     if not accepted(fd, hit, doc_lists, sid):
                         continue
                     where = (findex, sid)
-                    weight = self._weights[fd.position(hit, sid)]
+                    weight = fixed[findex]
+                    if weight is None:  # FieldDoc.position
+                        weight = lead_weight if sid < lead_sentences else body_weight
                     if weight > best.get(where, -1.0):
                         best[where] = weight
                     if kept < MAX_MATCHES_PER_RULE:

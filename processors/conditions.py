@@ -45,12 +45,16 @@ class Check:
             return False
         if self.positions and field.position(hit, sid) not in self.positions:
             return False
-        for name in self.same:
-            if sid not in field.sentence_ids(name):
-                return False
-        for name in self.not_same:
-            if sid in field.sentence_ids(name):
-                return False
+        if self.same or self.not_same:
+            known = field.known_sentences  # computed sentence sets, read without a call per hit
+            for name in self.same:
+                ids = known.get(name)
+                if sid not in (field.sentence_ids(name) if ids is None else ids):
+                    return False
+            for name in self.not_same:
+                ids = known.get(name)
+                if sid in (field.sentence_ids(name) if ids is None else ids):
+                    return False
         if self.near is not None:
             names, within = self.near
             if not all(_near(field, hit, name, within) for name in names):

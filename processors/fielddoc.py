@@ -26,7 +26,8 @@ class FieldDoc:
         self.terms = terms
         self.lead_sentences = lead_sentences
         self.nlp = nlp
-        self._sid: dict[str, frozenset[int]] = {}
+        self.known_sentences: dict[str, frozenset[int]] = {}  # see sentence_ids
+        self._texts: dict[int, str] = {}
 
     @property
     def hits(self) -> dict[str, list[Hit]]:
@@ -54,10 +55,10 @@ class FieldDoc:
 
     def sentence_ids(self, name: str) -> frozenset[int]:
         """Sentences in which term list `name` has a hit."""
-        ids = self._sid.get(name)
-        if ids is None:
+        ids = self.known_sentences.get(name)
+        if ids is None:  # (Check reads known_sentences first: it asks for every hit)
             starts = self.starts
-            ids = self._sid[name] = frozenset([bisect_right(starts, t) - 1
+            ids = self.known_sentences[name] = frozenset([bisect_right(starts, t) - 1
                                                for t in self.terms.token_starts(name)])
         return ids
 
@@ -84,5 +85,10 @@ class FieldDoc:
         return "lead" if sid < self.lead_sentences else "body"
 
     def sentence_text(self, hit: Hit, sid: int | None = None) -> str:
-        start, end = self.sentence_chars(self.sentence_of(hit) if sid is None else sid)
-        return self.text[start:end].strip()
+        if sid is None:
+            sid = self.sentence_of(hit)
+        text = self._texts.get(sid)
+        if text is None:  # a sentence with many hits is cut out once
+            start, end = self.sentence_chars(sid)
+            text = self._texts[sid] = self.text[start:end].strip()
+        return text
