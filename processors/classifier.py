@@ -24,6 +24,7 @@ from typing import Iterator
 from newswatch.messages import SEVERITY_ORDER, Article, Decision, Match, Provenance, utcnow
 from processors.conditions import Acceptance
 from processors.fielddoc import FieldDoc
+from processors.rules.terms import TermGate
 from processors.ruleset import Ruleset
 
 MAX_MATCHES_PER_RULE = 5
@@ -259,39 +260,35 @@ class Classifier:
         return tuple(c for c in cats if c in raised)
 
 
-def _gate_for(ruleset: Ruleset, required: list[tuple]) -> tuple[object, frozenset[str]]:
+def _gate_for(ruleset: Ruleset, required: list[tuple]) -> tuple[TermGate | None, frozenset[str]]:
     """The TermGate that can rule out every rule, and the gating lists it does not scan.
 
     A rule is ruled out by the absence of any one list its context needs everywhere (say
     `korea`), or of all its evidence lists. Few lists are scanned (the ones ruling out the
-    most rules, then the ones with the longest aliases), so the scan is cheap. (None, ...)
-    when some rule may fire whatever the text holds."""
-    options: list[frozenset[str]] = []
+    most rules, then the ones with the longest aliases), so the scan is cheap. Which lists
+    are chosen only affects speed: lists not scanned count as present. (None, ...) when
+    some rule may fire whatever the text holds."""
+    choices: list[list[frozenset[str]]] = []  # per rule: absences that rule it out
     for _rule, req, must_have, _accepted in required:
         if not req and not must_have:
             return None, frozenset()
-        options.append(frozenset(req))
+        choices.append([frozenset([m]) for m in sorted(must_have)] + ([req] if req else []))
     needles = ruleset.terms.needle_lengths()
     scanned: set[str] = set()
     pending = list(range(len(required)))
     while pending:
-        candidates: dict[frozenset[str], int] = {}
+        counts: dict[frozenset[str], int] = {}
         for i in pending:
-            choices = [frozenset([m]) for m in required[i][2]]
-            if options[i]:
-                choices.append(options[i])
-            for choice in choices:
-                candidates[choice] = candidates.get(choice, 0) + 1
+            for choice in set(choices[i]):
+                counts[choice] = counts.get(choice, 0) + 1
 
         def rank(choice: frozenset[str]) -> tuple:
-            return (candidates[choice], min(needles.get(n, 0) for n in choice),
-                    -len(choice), sorted(choice))
+            return (counts[choice], min(needles.get(n, 0) for n in choice), -len(choice),
+                    sorted(choice))
 
-        best = max(candidates, key=rank)
+        best = max(counts, key=rank)
         scanned |= best
-        pending = [i for i in pending if not (best & required[i][2] and len(best) == 1
-                                              and best <= required[i][2])
-                   and best != options[i]]
+        pending = [i for i in pending if best not in choices[i]]
     every = set().union(*(req | must for _r, req, must, _a in required))
     return ruleset.terms.gate(scanned), frozenset(every - scanned)
 
