@@ -6,6 +6,7 @@ fix. Durations are seconds or `30s`/`15m`/`2h`/`1d`; sizes are bytes or `512KB`/
 
 from __future__ import annotations
 
+import hashlib
 import re
 from pathlib import Path
 from typing import Annotated
@@ -190,6 +191,16 @@ class FeedsConfig(BaseModel):
     @property
     def enabled_feeds(self) -> tuple[Feed, ...]:
         return tuple(f for f in self.feeds if f.enabled)
+
+    def shard(self, index: int, count: int) -> "FeedsConfig":
+        """The feeds instance `index` of `count` polls (0-based): each feed goes to exactly
+        one instance, chosen by a hash of its id, so the split survives reordering the file
+        and adding a feed moves no other feed."""
+        if not 0 <= index < count:
+            raise ValueError(f"shard {index} of {count}")
+        keep = tuple(f for f in self.feeds
+                     if int(hashlib.sha256(f.id.encode()).hexdigest()[:8], 16) % count == index)
+        return self.model_copy(update={"feeds": keep})
 
     def feed(self, feed_id: str) -> Feed:
         for feed in self.feeds:

@@ -61,10 +61,14 @@ class CollectSummary:
 def run(settings: Settings, stop: threading.Event | None = None, *, once: bool = False,
         feeds_path: Path | None = None, producer: KafkaProducer | None = None,
         fetcher: FetcherLike | None = None, clock: Clock | None = None,
-        rng: random.Random | None = None) -> CollectSummary:
-    """Poll the feeds in feeds.yaml into the articles topic; once, or until `stop` is set."""
+        rng: random.Random | None = None, shard: tuple[int, int] | None = None
+        ) -> CollectSummary:
+    """Poll the feeds in feeds.yaml into the articles topic; once, or until `stop` is set.
+    `shard=(index, count)` polls only that instance's share of the feeds (scale-out)."""
     stop = stop or threading.Event()
     config = load_feeds_config(feeds_path or default_feeds_path(settings))
+    if shard is not None:
+        config = config.shard(*shard)
     clock = clock or SystemClock()
     started = time.monotonic()
     store = StateStore(default_path(settings))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import threading
 from datetime import datetime
 from pathlib import Path
@@ -11,7 +12,7 @@ import typer
 from rich.table import Table
 
 from newswatch.cli.common import ConfigDirOption, console, load_settings
-from newswatch.errors import BrokerError
+from newswatch.errors import BrokerError, InputError
 from newswatch.runner import stop_on_signals
 
 _OUTCOME_STYLE = {"new": "green", "error": "red", "broker-error": "red", "gone": "red",
@@ -62,14 +63,19 @@ def collect(
     feeds: Annotated[Optional[Path], typer.Option(
         "--feeds", help="feeds.yaml to use instead of the one in the config directory.",
         show_default=False)] = None,
+    shard: Annotated[Optional[str], typer.Option(
+        "--shard", help="K/N: this instance polls the K-th of N shares of the feeds (each "
+        "feed in exactly one share, by a hash of its id). Give each instance its own "
+        "NEWSWATCH_STATE_DIR.", show_default=False)] = None,
 ) -> None:
     """Poll the RSS/Atom feeds in feeds.yaml and put new and edited articles into Kafka."""
     from collectors import service
 
     settings = load_settings(config_dir)
+    split = parse_shard(shard) if shard else None
     stop = threading.Event()
     stop_on_signals(stop)
-    summary = service.run(settings, stop, once=once, feeds_path=feeds)
+    summary = service.run(settings, stop, once=once, feeds_path=feeds, shard=split)
     console.print(summary_table(summary))
     for line in problem_lines(summary):
         console.print(f"  {line}", highlight=False, markup=False, soft_wrap=True)
@@ -81,6 +87,15 @@ def collect(
         raise BrokerError(f"Kafka did not acknowledge the articles of {len(undelivered)} "
                           f"feed(s): {', '.join(undelivered)}",
                           fix="nothing was marked seen; run again once the broker is back")
+
+
+def parse_shard(text: str) -> tuple[int, int]:
+    """'2/3' -> (1, 3): 1-based on the command line, 0-based inside."""
+    match = re.fullmatch(r"\s*(\d+)\s*/\s*(\d+)\s*", text)
+    if not match or not 1 <= int(match.group(1)) <= int(match.group(2)):
+        raise InputError(f"--shard {text!r} is not K/N with 1 <= K <= N",
+                         fix="e.g. --shard 1/3, --shard 2/3 and --shard 3/3 on three instances")
+    return int(match.group(1)) - 1, int(match.group(2))
 
 
 def register(app: typer.Typer) -> None:
