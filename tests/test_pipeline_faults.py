@@ -134,9 +134,14 @@ def test_killed_twice_with_a_broker_restart_between_every_alert_once(
         finally:
             second.kill()
 
-        # Run 3: to the end.
+        # Run 3: to the end. It counts as started once its alerter has checked the token
+        # (the stages, and the SIGTERM handler, are up by then).
+        checks = len(fake.calls_to("auth.test"))
         third = Pipeline(env, tmp_path, "run3")
         try:
+            wait_for(lambda: len(fake.calls_to("auth.test")) > checks or
+                     third.proc.poll() is not None, timeout=60, what="the third run to start")
+
             def drained() -> bool:
                 assert third.proc.poll() is None, third.stderr()
                 articles = [a for a in read_topic(settings, topics.articles)
