@@ -18,8 +18,8 @@ from datetime import datetime
 from pathlib import Path
 from typing import Callable, Iterable, Literal
 
-from newswatch.broker.history import (WindowPlan, history_consumer, plan_window, read_window,
-                                      to_ms)
+from newswatch.broker.history import (WindowPlan, from_ms, history_consumer, plan_window,
+                                      read_window)
 from newswatch.errors import DecodeError, InputError
 from newswatch.messages import CATEGORIES, Article, Decision, decode
 from newswatch.settings import Settings
@@ -221,8 +221,9 @@ def write_report(result: ReplayResult, path: Path) -> str:
 
 def _window_text(result: ReplayResult) -> str:
     plan = result.plan
-    since = plan.since_ms and datetime.fromtimestamp(plan.since_ms / 1000).isoformat()
-    return f"{result.plan.topic} since {since}"
+    since, until = from_ms(plan.since_ms), from_ms(plan.until_ms)
+    return (f"{plan.topic} from {since.isoformat() if since else 'the start'} "
+            f"to {until.isoformat() if until else 'the end'}")
 
 
 def _jsonl(result: ReplayResult) -> str:
@@ -297,4 +298,4 @@ now = {e(result.now_label)}; {len(result.changed)} changed.</p>{lost}
 
 
 __all__ = ["Row", "ReplayResult", "CategorySummary", "replay", "write_report",
-           "recorded_decisions", "to_ms"]
+           "recorded_decisions"]

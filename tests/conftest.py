@@ -94,3 +94,14 @@ def shared_dir() -> Path:
     if not SHARED.is_dir():
         pytest.skip("../shared is not present on this machine")
     return SHARED
+
+
+@pytest.fixture
+def fake():
+    """A fake Slack Web API on loopback knowing the alert tests' channels (tests/fakeslack.py)."""
+    from tests.alertutil import CHANNELS
+    from tests.fakeslack import FakeSlack
+
+    slack = FakeSlack(CHANNELS)
+    yield slack
+    slack.close()

@@ -20,7 +20,6 @@ from collections import Counter
 import pytest
 
 from tests.alertutil import (
-    CHANNELS,
     committed,
     decision,
     final_status,
@@ -30,18 +29,10 @@ from tests.alertutil import (
     wait_for,
     write_config,
 )
-from tests.fakeslack import FakeSlack
 
 pytestmark = pytest.mark.slow
 
 GROUP = "newswatch-alerter"
-
-
-@pytest.fixture
-def fake():
-    slack = FakeSlack(CHANNELS)
-    yield slack
-    slack.close()
 
 
 class Alerter:

@@ -16,7 +16,6 @@ from newswatch.errors import AlertError
 from newswatch.messages import DeadLetter
 from newswatch.topics import Topics
 from tests.alertutil import (
-    CHANNELS,
     FAST_CONFIG,
     AlerterThread,
     committed,
@@ -29,15 +28,7 @@ from tests.alertutil import (
     with_slack,
     write_config,
 )
-from tests.fakeslack import FakeSlack
 from tests.kafkautil import read_topic
-
-
-@pytest.fixture
-def fake():
-    slack = FakeSlack(CHANNELS)
-    yield slack
-    slack.close()
 
 
 @pytest.fixture

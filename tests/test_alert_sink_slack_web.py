@@ -13,17 +13,9 @@ from alerts.sinks import make_sink
 from alerts.sinks.base import DeliveryError
 from alerts.sinks.slack_web import SlackWebSink
 from newswatch.settings import Settings
-from tests.alertutil import CHANNELS, decision, with_slack
-from tests.fakeslack import FakeSlack
+from tests.alertutil import decision, with_slack
 
 SINCE = datetime.now(timezone.utc) - timedelta(minutes=5)
-
-
-@pytest.fixture
-def fake():
-    slack = FakeSlack(CHANNELS)
-    yield slack
-    slack.close()
 
 
 class RecordingSleep:

@@ -29,8 +29,7 @@ from collectors.seeds import SeedFeedServer
 from newswatch.broker.admin import group_lag
 from newswatch.messages import Alert, Article, Decision
 from newswatch.topics import Topics
-from tests.alertutil import CHANNELS, FAST_CONFIG, wait_for
-from tests.fakeslack import FakeSlack
+from tests.alertutil import FAST_CONFIG, wait_for
 from tests.kafkautil import read_topic
 
 pytestmark = pytest.mark.slow
@@ -81,13 +80,6 @@ class Pipeline:
         if self.proc.poll() is None:
             self.proc.kill()
         self.proc.wait(30)
-
-
-@pytest.fixture
-def fake():
-    slack = FakeSlack(CHANNELS)
-    yield slack
-    slack.close()
 
 
 def test_killed_twice_with_a_broker_restart_between_every_alert_once(

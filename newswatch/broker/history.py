@@ -8,6 +8,7 @@ reported, not silently shortened.
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import Callable, Iterator
@@ -140,8 +141,6 @@ class _Watchdog:
     """Fails a history read that gets no records for IDLE_LIMIT_S while records are due."""
 
     def __init__(self, what: str) -> None:
-        import time
-
         self._clock = time.monotonic
         self._what = what
         self._last = self._clock()

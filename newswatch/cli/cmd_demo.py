@@ -16,7 +16,6 @@ from newswatch.broker.admin import ensure_topics, group_lag
 from newswatch.broker.history import history_consumer, read_all
 from newswatch.cli.cmd_kafka import local_broker
 from newswatch.cli.common import console, load_settings
-from newswatch.errors import NewswatchError
 from newswatch.messages import Alert, DeadLetter, decode
 from newswatch.runner import run_stages, stop_on_signals
 from newswatch.settings import Settings
@@ -91,16 +90,13 @@ def demo(timeout: Annotated[float, typer.Option(help="Seconds to wait for the pi
             outcome["drained"] = wait_drained(demo_settings, stage_stop, timeout)
             stage_stop.set()
 
-        try:
-            run_stages({
-                "processor": partial(processors.service.run, demo_settings,
-                                     group_id=PROCESSOR_GROUP),
-                "alerter": partial(alerts.service.run, demo_settings, group_id=ALERTER_GROUP,
-                                   console=console),
-                "collector": collect_then_drain,
-            }, stop)
-        except NewswatchError:
-            raise
+        run_stages({
+            "processor": partial(processors.service.run, demo_settings,
+                                 group_id=PROCESSOR_GROUP),
+            "alerter": partial(alerts.service.run, demo_settings, group_id=ALERTER_GROUP,
+                               console=console),
+            "collector": collect_then_drain,
+        }, stop)
     console.rule("summary")
     summary = outcome.get("collected")
     if summary is not None:
