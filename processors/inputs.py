@@ -5,12 +5,15 @@ non-empty line, text = the rest. A first line starting with `date YYYY-MM-DD ` (
 format) gives the publication date, and the rest of that line is the title.
 JSON Lines: one object per line with "id", "title" and "text" (title may be missing; other
 keys are ignored). A bad line is an InputError naming the line, raised before any output.
+`-` reads standard input: JSON Lines when its first non-blank character is `{`, else one
+.txt article with the id `stdin` (so an article can be piped in without a file).
 """
 
 from __future__ import annotations
 
 import json
 import re
+import sys
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
@@ -75,8 +78,34 @@ def parse_jsonl(path: Path, content: str) -> list[TextArticle]:
     return out
 
 
+STDIN = "-"
+
+
+def read_stdin(stream=None) -> list[TextArticle]:
+    """Articles piped in on standard input (see the module docstring)."""
+    raw = (stream if stream is not None else sys.stdin.buffer).read()
+    try:
+        content = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise InputError(f"standard input: not UTF-8 ({exc.reason} at byte {exc.start})",
+                         fix="pipe UTF-8 text") from None
+    content = content.lstrip("\ufeff")
+    if not content.strip():
+        raise InputError("standard input: empty",
+                         fix='pipe one article (title on the first line) or JSON Lines')
+    name = Path("<stdin>.jsonl")
+    if content.lstrip().startswith("{"):
+        articles = parse_jsonl(name, content)
+    else:
+        articles = [parse_txt(Path("stdin"), content)]
+    return articles
+
+
 def read_input(path: Path) -> list[TextArticle]:
-    """Articles from a .txt file or a JSON Lines file (.jsonl, .json, .ndjson)."""
+    """Articles from a .txt file or a JSON Lines file (.jsonl, .json, .ndjson), or from
+    standard input when the path is `-`."""
+    if str(path) == STDIN:
+        return read_stdin()
     content = _read(path)
     if path.suffix.lower() in (".jsonl", ".ndjson", ".json"):
         return parse_jsonl(path, content)

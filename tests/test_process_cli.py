@@ -10,11 +10,14 @@ import sys
 from tests.processutil import DEFAULT_RULES, ROOT, SEED, SMALL_RULES, write_rules
 
 
-def newswatch(*args: str, cwd=ROOT) -> subprocess.CompletedProcess:
+def newswatch(*args: str, cwd=ROOT, stdin: bytes | None = None) -> subprocess.CompletedProcess:
     env = {k: v for k, v in os.environ.items() if not k.startswith("NEWSWATCH_")}
     env["COLUMNS"] = "200"
-    return subprocess.run([sys.executable, "-m", "newswatch", *map(str, args)], cwd=cwd,
-                          env=env, capture_output=True, text=True, timeout=120)
+    result = subprocess.run([sys.executable, "-m", "newswatch", *map(str, args)], cwd=cwd,
+                            env=env, capture_output=True, input=stdin or b"", timeout=120)
+    return subprocess.CompletedProcess(result.args, result.returncode,
+                                       result.stdout.decode("utf-8"),
+                                       result.stderr.decode("utf-8"))
 
 
 def test_classify_seed_prints_cooperation_with_evidence():
@@ -52,6 +55,35 @@ def test_classify_bad_input_exits_2_naming_the_line(tmp_path):
     result = newswatch("classify", "--rules", DEFAULT_RULES, data)
     assert result.returncode == 2
     assert "in.jsonl:2" in result.stderr and result.stdout == ""
+
+
+def test_classify_stdin_reads_one_piped_article():
+    story = ("Seoul protests Tokyo's renewed Dokdo claim\n"
+             "South Korea summoned a Japanese diplomat on Tuesday over the defense white "
+             "paper, which again calls the Dokdo islets Japanese territory.\n")
+    result = newswatch("classify", "--rules", DEFAULT_RULES, "-", stdin=story.encode())
+    assert result.returncode == 0, result.stderr
+    (decision,) = [json.loads(line) for line in result.stdout.splitlines()]
+    assert decision["id"] == "stdin" and decision["categories"] == ["dispute"]
+    assert decision["title"] == "Seoul protests Tokyo's renewed Dokdo claim"
+
+
+def test_classify_stdin_reads_json_lines():
+    lines = "".join(json.dumps(o, ensure_ascii=False) + "\n" for o in [
+        {"id": "j1", "title": "竹島の日に抗議", "text": "韓国政府は竹島の日の式典に抗議した。"},
+        {"id": "j2", "title": "Weather", "text": "Rain in Osaka."}])
+    result = newswatch("classify", "--rules", DEFAULT_RULES, "-", stdin=lines.encode())
+    assert result.returncode == 0, result.stderr
+    assert [json.loads(x)["id"] for x in result.stdout.splitlines()] == ["j1", "j2"]
+
+
+def test_classify_stdin_empty_or_not_utf8_exits_2_with_one_line():
+    for data, words in ((b"", "empty"), (b"  \n\n", "empty"),
+                        ("독도".encode("euc-kr"), "not UTF-8")):
+        result = newswatch("classify", "--rules", DEFAULT_RULES, "-", stdin=data)
+        assert result.returncode == 2, data
+        assert words in result.stderr and len(result.stderr.strip().splitlines()) == 1
+        assert result.stdout == ""
 
 
 def test_rules_check_ok_and_broken_copy(tmp_path):

@@ -21,7 +21,8 @@ RulesOption = Annotated[
 ]
 InputArgument = Annotated[
     Path, typer.Argument(help="A .txt article (id = file name, title = first line) or JSON "
-                         'Lines of {"id", "title", "text"}.', show_default=False),
+                         'Lines of {"id", "title", "text"}; - reads standard input.',
+                         metavar="INPUT", show_default=False),
 ]
 
 
