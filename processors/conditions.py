@@ -13,8 +13,8 @@ from processors.rules.schema import Condition, RuleSpec
 
 def _near(field: FieldDoc, hit: Hit, name: str, within: int) -> bool:
     for other in field.hits.get(name, ()):
-        if other.start == hit.start and other.end == hit.end:
-            continue
+        if other.start_char == hit.start_char and other.end_char == hit.end_char:
+            continue  # the hit itself (CJK hits inside one token differ by characters)
         gap = other.start - hit.end if other.start >= hit.end else hit.start - other.end
         if gap <= within:
             return True

@@ -36,7 +36,11 @@ class FieldDoc:
 
     @cached_property
     def starts(self) -> list[int]:
-        """Token index of the first token of every sentence."""
+        """Token index of the first token of every sentence. A title is one sentence: Korean
+        and Japanese headlines join their parts with "…" or "。" ("지소미아 종료 통보 철회…
+        완전 정상화"), and the parts belong together."""
+        if self.name == "title":
+            return [0]
         return sentence_starts(self.nlp, self.doc)
 
     def sentence_of(self, hit: Hit) -> int:
