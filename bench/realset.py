@@ -7,7 +7,8 @@ an excerpt is evaluated by piping it straight into this tool, which keeps the de
 alone (categories, severity, score, rule ids: no matched text, no sentence).
 
     python -m bench.realset add --prefix en-a [--systems before,baseline] < blocks
-    python -m bench.realset decide --system final [--rules F] < blocks
+    python -m bench.realset decide --systems commit:REV[,baseline] [--split dev] < blocks
+    python -m bench.realset queries [--split dev] [--language ko]
     python -m bench.realset status
 
 `add` input: blocks, each a line `@@@ {metadata JSON}` followed by the excerpt. Metadata
@@ -18,11 +19,16 @@ URL: about 55% dev, 45% heldout), appends it to tests/devset/real/<prefix>.jsonl
 records each system's decision in tests/devset/real/decisions/<system>.jsonl.
 
 `decide` input: blocks `@@@ {"id": ..., "url": ...}` + excerpt, for items already in the
-set (the URL must match): records the decision of one more system (say the final rules).
+set (the URL must match): records the decisions of more systems (say the final rules). It
+refuses items of another split than --split (default dev), so that the held-out part is
+only decided when that is meant.
 
-Systems: `baseline` (bench.baseline), `before` (the code and rules of commit BEFORE, run
-from a copy of that commit), `rules` (this tree's classifier with --rules, default
-config/rules.yaml), recorded under the name given by --system.
+`queries` lists the stored queries with the items each one brings back, to find the
+excerpts again.
+
+Systems: `baseline` (bench.baseline), `before` (the code and rules of commit BEFORE),
+`commit:REV` (the code and rules of any commit, run from a copy of it; recorded as
+`commit-REV`), `rules` (this tree's classifier with --rules, default config/rules.yaml).
 
 Title: the excerpt's first non-empty line is the title when it is at most 160 characters
 and more text follows (a leading `date YYYY-MM-DD` is dropped), else the title is empty.
@@ -120,7 +126,9 @@ class Systems:
                 out[name] = {i: {"id": i, "categories": list(classify(t, x)), "rules": []}
                              for i, t, x in pairs}
             elif name == "before":
-                out[name] = _before(pairs)
+                out[name] = _at_commit(BEFORE, pairs)
+            elif name.startswith("commit:"):
+                out[f"commit-{name[7:]}"] = _at_commit(name[7:], pairs)
             else:
                 out[name] = self._rules(pairs)
         return out
@@ -145,12 +153,12 @@ def slim(ident: str, decision: dict) -> dict:
             "score": decision.get("score"), "rules": rules}
 
 
-def _before(pairs):
-    """Decisions of commit BEFORE: its own code and rules, from an archive of that commit."""
-    tree = ROOT / ".newswatch" / f"before-{BEFORE}"
+def _at_commit(rev: str, pairs):
+    """Decisions of a commit: its own code and rules, from an archive of that commit."""
+    tree = ROOT / ".newswatch" / f"before-{rev}"
     if not (tree / "processors").is_dir():
         tree.mkdir(parents=True, exist_ok=True)
-        data = subprocess.run(["git", "-C", str(ROOT), "archive", BEFORE], check=True,
+        data = subprocess.run(["git", "-C", str(ROOT), "archive", rev], check=True,
                               capture_output=True).stdout
         with tarfile.open(fileobj=io.BytesIO(data)) as tar:
             tar.extractall(tree, filter="data")
@@ -160,7 +168,7 @@ def _before(pairs):
                           capture_output=True, cwd=tree,
                           env={"PYTHONPATH": str(tree), "PATH": "/usr/bin:/bin"})
     if proc.returncode != 0:
-        raise SystemExit(f"before: {proc.stderr.strip()[-500:]}")
+        raise SystemExit(f"commit {rev}: {proc.stderr.strip()[-500:]}")
     return {d["id"]: slim(d["id"], d) for d in map(json.loads, proc.stdout.splitlines())}
 
 
@@ -250,14 +258,31 @@ def decide(args) -> int:
             if item is None or item["url"] != meta.get("url"):
                 print(f"skip: {meta.get('id')} / {meta.get('url')} is not in the set")
                 continue
+            if args.split != "all" and item["split"] != args.split:
+                print(f"skip: {item['id']} is in split {item['split']}, not {args.split}")
+                continue
             title, text = title_and_text(excerpt)
             pairs.append((item["id"], title, text))
-        decided = Systems([args.system], args.rules).decide(pairs)
+        decided = Systems(args.systems.split(","), args.rules).decide(pairs)
         record(decided)
     for ident, _t, _x in pairs:
-        d = decided[args.system][ident]
-        print(f"{ident} {items[ident]['split']} labels={items[ident]['labels']}  "
-              f"{args.system}={d['categories']} {' '.join(d.get('rules', []))}")
+        got = "  ".join(f"{s}={decided[s][ident]['categories']}" for s in decided)
+        print(f"{ident} {items[ident]['split']} labels={items[ident]['labels']}  {got}")
+    return 0
+
+
+def queries(args) -> int:
+    by_query: dict[tuple[str, str], list[dict]] = {}
+    for it in load_items().values():
+        if args.split != "all" and it["split"] != args.split:
+            continue
+        if args.language and it["language"] != args.language:
+            continue
+        by_query.setdefault((it["language"], it["query"]), []).append(
+            {"id": it["id"], "url": it["url"], "split": it["split"]})
+    for (lang, query), found in sorted(by_query.items()):
+        print(json.dumps({"language": lang, "query": query, "items": found},
+                         ensure_ascii=False))
     return 0
 
 
@@ -287,9 +312,14 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--rules", type=Path)
     p.set_defaults(func=add)
     p = sub.add_parser("decide")
-    p.add_argument("--system", required=True)
+    p.add_argument("--systems", required=True)
     p.add_argument("--rules", type=Path)
+    p.add_argument("--split", default="dev", choices=("dev", "heldout", "all"))
     p.set_defaults(func=decide)
+    p = sub.add_parser("queries")
+    p.add_argument("--split", default="dev", choices=("dev", "heldout", "all"))
+    p.add_argument("--language", choices=LANGUAGES)
+    p.set_defaults(func=queries)
     p = sub.add_parser("status")
     p.set_defaults(func=status)
     args = parser.parse_args(argv)
