@@ -51,6 +51,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 REAL = ROOT / "tests" / "devset" / "real"
 DECISIONS = REAL / "decisions"
+CASES = ROOT / "tests" / "devset" / "cases"
 BEFORE = "ccd9c23"  # main before the real-article work began
 CATEGORIES = ("cooperation", "dispute", "drills")
 LANGUAGES = ("en", "ko", "ja")
@@ -253,6 +254,7 @@ def decide(args) -> int:
     with locked():
         items = load_items()
         pairs = []
+        overlaps: dict[str, int | None] = {}
         for meta, excerpt in blocks:
             item = items.get(meta.get("id"))
             if item is None or item["url"] != meta.get("url"):
@@ -263,12 +265,49 @@ def decide(args) -> int:
                 continue
             title, text = title_and_text(excerpt)
             pairs.append((item["id"], title, text))
+            overlaps[item["id"]] = case_overlap(item["id"], excerpt)
         decided = Systems(args.systems.split(","), args.rules).decide(pairs)
         record(decided)
+        record_overlaps(overlaps)
     for ident, _t, _x in pairs:
         got = "  ".join(f"{s}={decided[s][ident]['categories']}" for s in decided)
-        print(f"{ident} {items[ident]['split']} labels={items[ident]['labels']}  {got}")
+        shared = overlaps.get(ident)
+        note = "" if shared is None else f"  case overlap {shared} chars"
+        print(f"{ident} {items[ident]['split']} labels={items[ident]['labels']}  {got}{note}")
     return 0
+
+
+def _cases() -> dict[str, dict]:
+    import yaml
+    out = {}
+    for path in sorted(CASES.glob("*.yaml")):
+        for case in yaml.safe_load(path.read_text(encoding="utf-8")) or []:
+            out[str(case["id"])] = case
+    return out
+
+
+def case_overlap(ident: str, excerpt: str) -> int | None:
+    """Length of the longest run of characters the item's paraphrased case shares with the
+    real excerpt (whitespace folded): a case must be written in our own words, so a long
+    shared run means it needs rewriting. None when the item has no case."""
+    from difflib import SequenceMatcher
+    case = _cases().get(ident)
+    if case is None:
+        return None
+    mine = " ".join(f"{case.get('title', '')} {case.get('text', '')}".split())
+    theirs = " ".join(excerpt.split())
+    match = SequenceMatcher(None, mine, theirs, autojunk=False).find_longest_match(
+        0, len(mine), 0, len(theirs))
+    return match.size
+
+
+def record_overlaps(overlaps: dict[str, int | None]) -> None:
+    """Only the numbers are kept (no text), outside the repository."""
+    path = ROOT / ".newswatch" / "case-overlap.json"
+    old = json.loads(path.read_text()) if path.exists() else {}
+    old.update({k: v for k, v in overlaps.items() if v is not None})
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(old, indent=0, sort_keys=True))
 
 
 def queries(args) -> int:
