@@ -25,11 +25,31 @@ def problems(tmp_path, text) -> str:
 def test_shipped_feeds_yaml_loads():
     config = load_feeds_config(ROOT / "config" / "feeds.yaml")
     assert config.allow_private_networks is False
-    assert len(config.enabled_feeds) >= 10
+    assert len(config.enabled_feeds) >= 5
     tags = {t for f in config.feeds for t in f.tags}
     assert {"korea", "japan", "wire", "defense-ministry"} <= tags
     assert all(f.url.startswith(("https://", "http://")) for f in config.feeds)
-    assert all(f.language == "en" for f in config.feeds)
+    # Feeds in all three languages, each with its language set.
+    assert {f.language for f in config.feeds} == {"en", "ko", "ja"}
+
+
+def test_every_disabled_feed_says_why():
+    """A feed that could not be confirmed on the outlet's own feed list stays disabled with a
+    comment saying so (the comment block just above its entry, or on its lines)."""
+    lines = (ROOT / "config" / "feeds.yaml").read_text(encoding="utf-8").splitlines()
+    config = load_feeds_config(ROOT / "config" / "feeds.yaml")
+    for feed in config.feeds:
+        if feed.enabled:
+            continue
+        start = next(i for i, line in enumerate(lines) if line.strip() == f"- id: {feed.id}")
+        end = next((i for i in range(start + 1, len(lines))
+                    if lines[i].lstrip().startswith("- id:")), len(lines))
+        before = start
+        while before > 0 and lines[before - 1].lstrip().startswith("#"):
+            before -= 1
+        words = " ".join(lines[before:end]).lower()
+        assert "unconfirmed" in words or "unverified" in words or "not confirmed" in words, \
+            feed.id
 
 
 def test_demo_config_loads(tmp_path):
