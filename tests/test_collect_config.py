@@ -31,6 +31,7 @@ def test_shipped_feeds_yaml_loads():
     assert all(f.url.startswith(("https://", "http://")) for f in config.feeds)
     # Feeds in all three languages, each with its language set.
     assert {f.language for f in config.feeds} == {"en", "ko", "ja"}
+    assert {f.language for f in config.enabled_feeds} == {"en", "ko", "ja"}
 
 
 def test_every_disabled_feed_says_why():
