@@ -6,13 +6,14 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: help install test test-unit demo eval bench bench-collect bench-process bench-alert \
+.PHONY: help install test test-unit demo eval eval-real bench bench-collect bench-process bench-alert \
         bench-replay kafka-up kafka-down clean
 
 help:
 	@echo "make demo    start a local Kafka and run the pipeline on the seed feeds"
 	@echo "make test    run the whole test suite (starts its own broker)"
 	@echo "make eval    precision/recall/F1 of the default rules on the development set"
+	@echo "make eval-real  the same on the real-article set, from its recorded decisions"
 	@echo "make bench   run every benchmark in bench/"
 
 $(STAMP): pyproject.toml
@@ -35,6 +36,9 @@ demo: $(STAMP)
 
 eval: $(STAMP)
 	$(BIN)/python -m bench.eval_rules
+
+eval-real: $(STAMP)
+	$(BIN)/python -m bench.eval_real
 
 bench: bench-collect bench-process bench-alert bench-replay
 

@@ -1,0 +1,64 @@
+"""Figures on the real-article set, from the decisions recorded when excerpts were piped in.
+
+    python -m bench.eval_real [--systems before,baseline,commit-REV] [--split heldout]
+
+The real set (tests/devset/real/) keeps no article text, so its figures cannot be recomputed
+here from the articles: every decision was recorded by `python -m bench.realset` while an
+excerpt was piped through, and this script only scores those records against the labels,
+side by side: per system, per split, overall and per language, P / R / F1 per category and
+macro-F1. A system that has no decision for some items is scored on the items it has, and the
+count is shown.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from processors.evaluation import evaluate, load_gold, load_predicted  # noqa: E402
+
+REAL = ROOT / "tests" / "devset" / "real"
+CATEGORIES = ("cooperation", "dispute", "drills")
+
+
+def table(system: str, split: str) -> list[str]:
+    gold = load_gold(sorted(REAL.glob("*.jsonl")), None if split == "all" else split)
+    path = REAL / "decisions" / f"{system}.jsonl"
+    if not path.exists():
+        return [f"  {system}: no recorded decisions"]
+    report = evaluate(gold, load_predicted(path))
+    rows = []
+    for group, cats in report.groups.items():
+        cells = "  ".join(f"{s.precision:.2f}/{s.recall:.2f}/{s.f1:.2f}" for s in cats.values())
+        rows.append(f"  {system:<16} {group:<8} {report.sizes[group]:>4}  {cells}  "
+                    f"{report.macro_f1(group):.3f}")
+    if report.missing:
+        rows.append(f"  {system:<16} ({len(report.missing)} labelled items without a decision)")
+    return rows
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--systems", default=None,
+                        help="comma separated (default: every recorded system)")
+    parser.add_argument("--split", default="both", choices=("dev", "heldout", "all", "both"))
+    args = parser.parse_args(argv)
+    systems = args.systems.split(",") if args.systems else sorted(
+        p.stem for p in (REAL / "decisions").glob("*.jsonl"))
+    splits = ("dev", "heldout") if args.split == "both" else (args.split,)
+    head = "  ".join(f"{c[:11]:<14}" for c in CATEGORIES)
+    for split in splits:
+        print(f"\n{split}: P/R/F1 per category, macro-F1")
+        print(f"  {'system':<16} {'group':<8} {'n':>4}  {head}  macro")
+        for system in systems:
+            for row in table(system, split):
+                print(row)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
