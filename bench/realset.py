@@ -298,7 +298,11 @@ def case_overlap(ident: str, excerpt: str) -> int | None:
     theirs = " ".join(excerpt.split())
     match = SequenceMatcher(None, mine, theirs, autojunk=False).find_longest_match(
         0, len(mine), 0, len(theirs))
+    _SPANS[ident] = [match.a, match.a + match.size]  # where in the case, to reword it
     return match.size
+
+
+_SPANS: dict[str, list[int]] = {}
 
 
 def record_overlaps(overlaps: dict[str, int | None]) -> None:
@@ -308,6 +312,10 @@ def record_overlaps(overlaps: dict[str, int | None]) -> None:
     old.update({k: v for k, v in overlaps.items() if v is not None})
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(json.dumps(old, indent=0, sort_keys=True))
+    spans = path.with_name("case-overlap-spans.json")  # offsets into the case, no text
+    old = json.loads(spans.read_text()) if spans.exists() else {}
+    old.update(_SPANS)
+    spans.write_text(json.dumps(old, indent=0, sort_keys=True))
 
 
 def queries(args) -> int:
