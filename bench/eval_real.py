@@ -23,6 +23,10 @@ from processors.evaluation import evaluate, load_gold, load_predicted  # noqa: E
 
 REAL = ROOT / "tests" / "devset" / "real"
 CATEGORIES = ("cooperation", "dispute", "drills")
+# before: the rules before the real set; baseline: naive keywords; 6ff3018: the rules that
+# were frozen before the held-out part was first piped in (the held-out figure measured once);
+# 9423322: the shipped rules, changed after studying the held-out errors.
+DEFAULT_SYSTEMS = ("before", "baseline", "commit-6ff3018", "commit-9423322")
 
 
 def table(system: str, split: str) -> list[str]:
@@ -43,12 +47,12 @@ def table(system: str, split: str) -> list[str]:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--systems", default=None,
-                        help="comma separated (default: every recorded system)")
+    parser.add_argument("--systems", default=",".join(DEFAULT_SYSTEMS),
+                        help="comma separated, or 'all' for every recorded system")
     parser.add_argument("--split", default="both", choices=("dev", "heldout", "all", "both"))
     args = parser.parse_args(argv)
-    systems = args.systems.split(",") if args.systems else sorted(
-        p.stem for p in (REAL / "decisions").glob("*.jsonl"))
+    systems = sorted(p.stem for p in (REAL / "decisions").glob("*.jsonl")) \
+        if args.systems == "all" else args.systems.split(",")
     splits = ("dev", "heldout") if args.split == "both" else (args.split,)
     head = "  ".join(f"{c[:11]:<14}" for c in CATEGORIES)
     for split in splits:
