@@ -231,7 +231,7 @@ def add(args) -> int:
                 continue
             n += 1
             ident = f"{args.prefix}-{n:03d}"
-            item = {"id": ident, "split": split_of(meta["url"]), **meta,
+            item = {"id": ident, "split": args.split or split_of(meta["url"]), **meta,
                     "labels": sorted(meta["labels"]),
                     "hard_negative": bool(meta.get("hard_negative", False))}
             urls[meta["url"]] = ident
@@ -357,14 +357,17 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--prefix", required=True)
     p.add_argument("--systems", default="before,baseline")
     p.add_argument("--rules", type=Path)
+    p.add_argument("--split", choices=("heldout2",), default=None,
+                   help="put every item in this split (a fresh held-out batch) instead of "
+                        "splitting by URL hash")
     p.set_defaults(func=add)
     p = sub.add_parser("decide")
     p.add_argument("--systems", required=True)
     p.add_argument("--rules", type=Path)
-    p.add_argument("--split", default="dev", choices=("dev", "heldout", "all"))
+    p.add_argument("--split", default="dev", choices=("dev", "heldout", "heldout2", "all"))
     p.set_defaults(func=decide)
     p = sub.add_parser("queries")
-    p.add_argument("--split", default="dev", choices=("dev", "heldout", "all"))
+    p.add_argument("--split", default="dev", choices=("dev", "heldout", "heldout2", "all"))
     p.add_argument("--language", choices=LANGUAGES)
     p.set_defaults(func=queries)
     p = sub.add_parser("status")

@@ -48,8 +48,8 @@ class TestMetadataOnly:
             assert {"id", "split", "url", "source", "language", "labels", "rationale",
                     "query"} <= set(item), item["id"]
             assert item["url"].startswith(("http://", "https://")), item["id"]
-            assert item["language"] in {"en", "ko", "ja"} and item["split"] in {"dev",
-                                                                                "heldout"}
+            assert item["language"] in {"en", "ko", "ja"}
+            assert item["split"] in {"dev", "heldout", "heldout2"}
             assert set(item["labels"]) <= CATEGORIES, item["id"]
             assert "drills" not in item["labels"] or "cooperation" in item["labels"]
             assert len(item["rationale"]) <= 300, f"{item['id']}: a rationale is one line"
