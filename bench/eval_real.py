@@ -35,6 +35,8 @@ def table(system: str, split: str) -> list[str]:
     if not path.exists():
         return [f"  {system}: no recorded decisions"]
     report = evaluate(gold, load_predicted(path))
+    if not report.sizes.get("all"):
+        return [f"  {system:<16} (no decisions recorded for this split)"]
     rows = []
     for group, cats in report.groups.items():
         cells = "  ".join(f"{s.precision:.2f}/{s.recall:.2f}/{s.f1:.2f}" for s in cats.values())
