@@ -1,9 +1,9 @@
 """The real-article development set: metadata kept, text never kept.
 
 Real published articles are looked up in an offline index of published news pages; their
-text must not be kept anywhere. So the set in tests/devset/real/ holds metadata only (url, source, date,
-language, labels, a rationale in our own words, the query that finds the page again), and
-an excerpt is evaluated by piping it straight into this tool, which keeps the decisions
+text must not be kept anywhere. So the set in tests/devset/real/ holds metadata only (url,
+source, date, language, labels, a rationale in our own words, the query that finds the page
+again), and an excerpt is evaluated by piping it straight into this tool, which keeps the decisions
 alone (categories, severity, score, rule ids: no matched text, no sentence).
 
     python -m bench.realset add --prefix en-a [--systems before,baseline] < blocks
