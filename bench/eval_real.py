@@ -25,8 +25,10 @@ REAL = ROOT / "tests" / "devset" / "real"
 CATEGORIES = ("cooperation", "dispute", "drills")
 # before: the rules before the real set; baseline: naive keywords; 6ff3018: the rules that
 # were frozen before the held-out part was first piped in (the held-out figure measured once);
-# 9423322: the shipped rules, changed after studying the held-out errors.
-DEFAULT_SYSTEMS = ("before", "baseline", "commit-6ff3018", "commit-9423322")
+# 9423322: rules changed after studying the held-out errors (decided on every item);
+# 44ce369: the shipped rules, tuned on cases written for the first held-out part's errors,
+# decided on heldout2 only (its second look, the first after that tuning).
+DEFAULT_SYSTEMS = ("before", "baseline", "commit-6ff3018", "commit-9423322", "commit-44ce369")
 
 
 def table(system: str, split: str) -> list[str]:
