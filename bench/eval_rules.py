@@ -21,6 +21,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from processors import Classifier, load_ruleset  # noqa: E402
+from processors.evaluation import score  # noqa: E402
 
 SPLITS = ("dev", "heldout")
 
@@ -55,13 +56,10 @@ def load_devset(folder: Path, categories: set[str]) -> list[Example]:
 
 
 def scores(pairs: list[tuple[frozenset[str], frozenset[str]]], category: str) -> dict:
-    tp = sum(1 for gold, pred in pairs if category in gold and category in pred)
-    fp = sum(1 for gold, pred in pairs if category not in gold and category in pred)
-    fn = sum(1 for gold, pred in pairs if category in gold and category not in pred)
-    p = tp / (tp + fp) if tp + fp else 1.0
-    r = tp / (tp + fn) if tp + fn else 1.0
-    f = 2 * p * r / (p + r) if p + r else 0.0
-    return {"tp": tp, "fp": fp, "fn": fn, "p": p, "r": r, "f1": f, "support": tp + fn}
+    """The figures of processors.evaluation.score, as the dict this report prints."""
+    s = score(pairs, category)
+    return {"tp": s.tp, "fp": s.fp, "fn": s.fn, "p": s.precision, "r": s.recall, "f1": s.f1,
+            "support": s.support}
 
 
 def report(name: str, pairs, categories: list[str]) -> dict[str, dict]:

@@ -254,7 +254,8 @@ def decide(args) -> int:
     with locked():
         items = load_items()
         pairs = []
-        overlaps: dict[str, int | None] = {}
+        cases = _cases()
+        overlaps: dict[str, tuple[int, list[int]] | None] = {}
         for meta, excerpt in blocks:
             item = items.get(meta.get("id"))
             if item is None or item["url"] != meta.get("url"):
@@ -265,14 +266,14 @@ def decide(args) -> int:
                 continue
             title, text = title_and_text(excerpt)
             pairs.append((item["id"], title, text))
-            overlaps[item["id"]] = case_overlap(item["id"], excerpt)
+            overlaps[item["id"]] = case_overlap(cases.get(item["id"]), excerpt)
         decided = Systems(args.systems.split(","), args.rules).decide(pairs)
         record(decided)
         record_overlaps(overlaps)
     for ident, _t, _x in pairs:
         got = "  ".join(f"{s}={decided[s][ident]['categories']}" for s in decided)
         shared = overlaps.get(ident)
-        note = "" if shared is None else f"  case overlap {shared} chars"
+        note = "" if shared is None else f"  case overlap {shared[0]} chars"
         print(f"{ident} {items[ident]['split']} labels={items[ident]['labels']}  {got}{note}")
     return 0
 
@@ -286,36 +287,30 @@ def _cases() -> dict[str, dict]:
     return out
 
 
-def case_overlap(ident: str, excerpt: str) -> int | None:
+def case_overlap(case: dict | None, excerpt: str) -> tuple[int, list[int]] | None:
     """Length of the longest run of characters the item's paraphrased case shares with the
-    real excerpt (whitespace folded): a case must be written in our own words, so a long
-    shared run means it needs rewriting. None when the item has no case."""
+    real excerpt (whitespace folded), and where it stands in the case: a case must be written
+    in our own words, so a long shared run means it needs rewording. None without a case."""
     from difflib import SequenceMatcher
-    case = _cases().get(ident)
     if case is None:
         return None
     mine = " ".join(f"{case.get('title', '')} {case.get('text', '')}".split())
     theirs = " ".join(excerpt.split())
     match = SequenceMatcher(None, mine, theirs, autojunk=False).find_longest_match(
         0, len(mine), 0, len(theirs))
-    _SPANS[ident] = [match.a, match.a + match.size]  # where in the case, to reword it
-    return match.size
+    return match.size, [match.a, match.a + match.size]
 
 
-_SPANS: dict[str, list[int]] = {}
-
-
-def record_overlaps(overlaps: dict[str, int | None]) -> None:
-    """Only the numbers are kept (no text), outside the repository."""
+def record_overlaps(overlaps: dict[str, tuple[int, list[int]] | None]) -> None:
+    """Only numbers are kept (no text), outside the repository: the length of each shared run
+    and its offsets in the case."""
+    found = {k: v for k, v in overlaps.items() if v is not None}
     path = ROOT / ".newswatch" / "case-overlap.json"
-    old = json.loads(path.read_text()) if path.exists() else {}
-    old.update({k: v for k, v in overlaps.items() if v is not None})
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(json.dumps(old, indent=0, sort_keys=True))
-    spans = path.with_name("case-overlap-spans.json")  # offsets into the case, no text
-    old = json.loads(spans.read_text()) if spans.exists() else {}
-    old.update(_SPANS)
-    spans.write_text(json.dumps(old, indent=0, sort_keys=True))
+    for target, part in ((path, 0), (path.with_name("case-overlap-spans.json"), 1)):
+        old = json.loads(target.read_text()) if target.exists() else {}
+        old.update({k: v[part] for k, v in found.items()})
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_text(json.dumps(old, indent=0, sort_keys=True))
 
 
 def queries(args) -> int:

@@ -11,13 +11,13 @@ with `rules` (rule id @ field) and no text, as the real-article set keeps them.
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import yaml
 
 from newswatch.errors import InputError
+from processors.inputs import json_objects, read_utf8
 
 
 @dataclass(frozen=True)
@@ -116,12 +116,7 @@ def evaluate(gold: list[Gold], predicted: dict[str, Predicted],
 
 
 def _records(path: Path) -> list[dict]:
-    try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise InputError(f"{path}: file not found") from None
-    except UnicodeDecodeError:
-        raise InputError(f"{path}: not UTF-8", fix="save it as UTF-8") from None
+    text = read_utf8(path)
     if path.suffix.lower() in (".yaml", ".yml"):
         try:
             data = yaml.safe_load(text) or []
@@ -131,13 +126,7 @@ def _records(path: Path) -> list[dict]:
             raise InputError(f"{path}: expected a list of items")
         return data
     out = []
-    for number, line in enumerate(text.splitlines(), 1):
-        if not line.strip():
-            continue
-        try:
-            obj = json.loads(line)
-        except json.JSONDecodeError as exc:
-            raise InputError(f"{path}:{number}: not JSON ({exc.msg})") from None
+    for number, obj in json_objects(path, text):
         if not isinstance(obj, dict):
             raise InputError(f"{path}:{number}: expected a JSON object")
         out.append(obj)

@@ -31,7 +31,8 @@ class TextArticle:
     published_at: datetime | None = None
 
 
-def _read(path: Path) -> str:
+def read_utf8(path: Path) -> str:
+    """A file's text, or an InputError that names the file and the fix."""
     try:
         return path.read_text(encoding="utf-8")
     except FileNotFoundError:
@@ -57,17 +58,23 @@ def parse_txt(path: Path, content: str) -> TextArticle:
                        published_at=published)
 
 
-def parse_jsonl(path: Path, content: str) -> list[TextArticle]:
-    out = []
+def json_objects(path: Path, content: str, fix: str | None = None):
+    """(line number, object) for each non-blank line of JSON Lines; an InputError naming the
+    line for one that is not a JSON object."""
     for number, line in enumerate(content.splitlines(), 1):
         if not line.strip():
             continue
         try:
             obj = json.loads(line)
         except json.JSONDecodeError as exc:
-            raise InputError(f"{path}:{number}: not JSON ({exc.msg})",
-                             fix='one object a line: {"id": ..., "title": ..., "text": ...}') \
-                from None
+            raise InputError(f"{path}:{number}: not JSON ({exc.msg})", fix=fix) from None
+        yield number, obj
+
+
+def parse_jsonl(path: Path, content: str) -> list[TextArticle]:
+    out = []
+    for number, obj in json_objects(
+            path, content, fix='one object a line: {"id": ..., "title": ..., "text": ...}'):
         if not isinstance(obj, dict) or not isinstance(obj.get("id"), (str, int)) \
                 or not isinstance(obj.get("text", ""), str) \
                 or not isinstance(obj.get("title", ""), str):
@@ -106,7 +113,7 @@ def read_input(path: Path) -> list[TextArticle]:
     standard input when the path is `-`."""
     if str(path) == STDIN:
         return read_stdin()
-    content = _read(path)
+    content = read_utf8(path)
     if path.suffix.lower() in (".jsonl", ".ndjson", ".json"):
         return parse_jsonl(path, content)
     if path.suffix.lower() in (".txt", ".text", ".md", ""):
