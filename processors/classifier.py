@@ -49,6 +49,9 @@ class Verdict:
     matches: tuple[Match, ...]
     category_points: dict[str, float] = field(default_factory=dict)
     rule_points: dict[str, float] = field(default_factory=dict)
+    # Where each scoring rule's counted sentences stand ("title", "lead", "body"), best
+    # first, before max_hits: what `rules fit` needs to re-score without re-reading text.
+    positions: dict[str, tuple[str, ...]] = field(default_factory=dict)
 
 
 class Classifier:
@@ -184,6 +187,7 @@ class Classifier:
             doc_lists.update(fd.terms.present)
         points: dict[str, float] = {name: 0.0 for name in self.spec.categories}
         rule_points: dict[str, float] = {}
+        positions: dict[str, tuple[str, ...]] = {}
         found: list[tuple[int, int, int, Match]] = []
         rank: dict[str, int] = {}
         up_front: set[str] = set()  # categories with positive evidence in the title or lead
@@ -191,14 +195,15 @@ class Classifier:
         lead_weight = self._weights["lead"]
         # Weight of every hit of a field when it does not depend on the sentence (see
         # FieldDoc.position), else None.
-        fixed = [self._weights["title"] if fd.name == "title" else
-                 lead_weight if fd.name == "summary" else None for fd in docs]
+        fixed = [(self._weights["title"], "title") if fd.name == "title" else
+                 (lead_weight, "lead") if fd.name == "summary" else None for fd in docs]
+        lead_at, body_at = (lead_weight, "lead"), (body_weight, "body")
         for order, gates in enumerate(self._required):
             if not self._may_fire(gates, doc_lists):
                 continue
             rule, accepted = gates[0], gates[3]
             spec = rule.spec
-            best: dict[tuple[int, int], float] = {}
+            best: dict[tuple[int, int], tuple[float, str]] = {}
             kept = 0
             for findex, fd in enumerate(docs):
                 starts = None
@@ -212,8 +217,8 @@ class Classifier:
                     where = (findex, sid)
                     weight = fixed[findex]
                     if weight is None:  # FieldDoc.position
-                        weight = lead_weight if sid < lead_sentences else body_weight
-                    if weight > best.get(where, -1.0):
+                        weight = lead_at if sid < lead_sentences else body_at
+                    if where not in best or weight[0] > best[where][0]:
                         best[where] = weight
                     if kept < MAX_MATCHES_PER_RULE:
                         kept += 1
@@ -224,7 +229,9 @@ class Classifier:
                             sentence=fd.sentence_text(hit, sid))))
             if not best:
                 continue
-            weights = sorted(best.values(), reverse=True)[:spec.max_hits]
+            ranked = sorted(best.values(), reverse=True)
+            positions[spec.id] = tuple(at for _w, at in ranked)
+            weights = [w for w, _at in ranked[:spec.max_hits]]
             gained = spec.score * sum(weights)
             rule_points[spec.id] = round(gained, 3)
             points[spec.category] += gained
@@ -232,7 +239,9 @@ class Classifier:
                 rank[spec.category] = max(rank.get(spec.category, 0), spec.severity_rank)
                 if weights[0] > body_weight:
                     up_front.add(spec.category)
-        return self._verdict(points, rule_points, found, rank, up_front)
+        verdict = self._verdict(points, rule_points, found, rank, up_front)
+        verdict.positions = positions
+        return verdict
 
     @staticmethod
     def _may_fire(gates: tuple, present: set[str]) -> bool:

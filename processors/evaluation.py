@@ -115,7 +115,8 @@ def evaluate(gold: list[Gold], predicted: dict[str, Predicted],
     return report
 
 
-def _records(path: Path) -> list[dict]:
+def read_records(path: Path) -> list[dict]:
+    """The items of a YAML list or a JSON Lines file, each a mapping."""
     text = read_utf8(path)
     if path.suffix.lower() in (".yaml", ".yml"):
         try:
@@ -137,7 +138,7 @@ def load_gold(paths: list[Path], split: str | None = None) -> list[Gold]:
     gold: list[Gold] = []
     seen: set[str] = set()
     for path in paths:
-        for number, obj in enumerate(_records(path), 1):
+        for number, obj in enumerate(read_records(path), 1):
             if not isinstance(obj, dict) or "id" not in obj or \
                     not isinstance(obj.get("labels", []), list):
                 raise InputError(f"{path}: item {number}: expected an id and a list of labels")
@@ -154,7 +155,7 @@ def load_gold(paths: list[Path], split: str | None = None) -> list[Gold]:
 
 def load_predicted(path: Path) -> dict[str, Predicted]:
     out: dict[str, Predicted] = {}
-    for number, obj in enumerate(_records(path), 1):
+    for number, obj in enumerate(read_records(path), 1):
         ident = obj.get("id", obj.get("article_id"))
         cats = obj.get("categories")
         if ident is None or not isinstance(cats, list):
