@@ -56,6 +56,8 @@ BEFORE = "ccd9c23"  # main before the real-article work began
 CATEGORIES = ("cooperation", "dispute", "drills")
 LANGUAGES = ("en", "ko", "ja")
 _DATE = re.compile(r"^\s*date \d{4}-\d{2}-\d{2}\s*")
+SPLITS = ("dev", "heldout", "heldout2", "heldout3")
+FRESH = ("heldout2", "heldout3")  # held-out batches collected whole, after a rule change
 _KEYS = {"url", "source", "date", "language", "labels", "hard_negative", "rationale", "query",
          "rank", "classes"}
 
@@ -352,17 +354,17 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--prefix", required=True)
     p.add_argument("--systems", default="before,baseline")
     p.add_argument("--rules", type=Path)
-    p.add_argument("--split", choices=("heldout2",), default=None,
+    p.add_argument("--split", choices=FRESH, default=None,
                    help="put every item in this split (a fresh held-out batch) instead of "
                         "splitting by URL hash")
     p.set_defaults(func=add)
     p = sub.add_parser("decide")
     p.add_argument("--systems", required=True)
     p.add_argument("--rules", type=Path)
-    p.add_argument("--split", default="dev", choices=("dev", "heldout", "heldout2", "all"))
+    p.add_argument("--split", default="dev", choices=(*SPLITS, "all"))
     p.set_defaults(func=decide)
     p = sub.add_parser("queries")
-    p.add_argument("--split", default="dev", choices=("dev", "heldout", "heldout2", "all"))
+    p.add_argument("--split", default="dev", choices=(*SPLITS, "all"))
     p.add_argument("--language", choices=LANGUAGES)
     p.set_defaults(func=queries)
     p = sub.add_parser("status")
