@@ -166,3 +166,10 @@ class TestCommand:
         rules, labels = fit_files
         result = newswatch("rules", "fit", labels, "--rules", rules, "--fit", "bias")
         assert result.returncode == 2 and "weights, thresholds, scores" in result.stderr
+
+
+def test_a_rule_score_change_is_printed_with_the_rule_id(fit_files):
+    rules, labels = fit_files
+    result = newswatch("rules", "fit", labels, "--rules", rules, "--fit", "scores")
+    assert result.returncode == 0, result.stderr
+    assert "rules[dokdo-protest].score: 2 -> 2.5" in result.stdout

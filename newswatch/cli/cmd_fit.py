@@ -76,8 +76,7 @@ def fit_command(
         return
     console.print(Text(f"{len(changes)} number(s) change:", style="bold"))
     for name, was, now in changes:
-        console.print(f"  {name}: {format_number(was)} -> {format_number(now)}",
-                      highlight=False)
+        console.print(Text(f"  {name}: {format_number(was)} -> {format_number(now)}"))
     if out is None:
         console.print(Text("dry run: nothing written (give --out FILE to write a copy)",
                            style="dim"))
