@@ -21,7 +21,7 @@ from typing import Callable, Iterable, Literal
 from newswatch.broker.history import (WindowPlan, from_ms, history_consumer, plan_window,
                                       read_window)
 from newswatch.errors import DecodeError, InputError
-from newswatch.messages import CATEGORIES, Article, Decision, decode
+from newswatch.messages import CATEGORIES, Article, Decision, DecisionHeader, decode_as
 from newswatch.settings import Settings
 from newswatch.topics import Topics
 
@@ -130,10 +130,8 @@ def recorded_decisions(settings: Settings, since: datetime | None) -> dict:
         plan = plan_window(consumer, topics.decisions, since, None)
         for rec in read_window(consumer, plan):
             try:
-                d = decode(rec.value)
+                d = decode_as(DecisionHeader, rec.value)
             except DecodeError:
-                continue
-            if not isinstance(d, Decision):
                 continue
             kept = Recorded(d.categories, f"{d.ruleset.name}@{d.ruleset.version}")
             if d.input is not None and d.input.topic == topics.articles:
@@ -166,9 +164,7 @@ def replay(settings: Settings, since: datetime, until: datetime | None, *,
 
         for rec in read_window(consumer, plan, on_record=tick):
             try:
-                article = decode(rec.value)
-                if not isinstance(article, Article):
-                    raise DecodeError(f"expected an article, got {article.SCHEMA}")
+                article = decode_as(Article, rec.value)
             except DecodeError as exc:
                 result.unreadable.append(f"{rec.topic}:{rec.partition}@{rec.offset}: {exc}")
                 continue

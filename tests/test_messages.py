@@ -6,8 +6,9 @@ import json
 import pytest
 
 from newswatch.errors import DecodeError
-from newswatch.messages import (SCHEMAS, Alert, Article, DeadLetter, Decision, Match,
-                                Provenance, RulesetRecord, RulesetRef, decode)
+from newswatch.messages import (SCHEMAS, Alert, Article, DeadLetter, Decision, DecisionHeader,
+                                Match, Provenance, RulesetRecord, RulesetRef, decode,
+                                decode_as)
 
 NOW = datetime(2026, 1, 30, 9, 15, tzinfo=timezone.utc)
 
@@ -85,3 +86,32 @@ def test_from_json_refuses_a_record_of_another_type():
     alert = sample_records()[2]
     with pytest.raises(DecodeError, match="expected schema 'newswatch.article/1'"):
         Article.from_json(alert.to_json())
+
+
+class TestDecodeAs:
+    """The one-pass reader replay uses must read what decode reads, and fail as it fails."""
+
+    @pytest.mark.parametrize("record", sample_records(), ids=lambda r: r.SCHEMA)
+    def test_reads_every_record_as_decode_does(self, record):
+        assert decode_as(type(record), record.to_json()) == decode(record.to_json())
+
+    def test_a_decision_header_keeps_what_replay_compares(self):
+        decision = sample_records()[1]
+        header = decode_as(DecisionHeader, decision.to_json())
+        assert (header.article_id, header.categories, header.ruleset, header.input) == \
+            (decision.article_id, decision.categories, decision.ruleset, decision.input)
+
+    @pytest.mark.parametrize("raw, expected", [
+        (b"{not json", "not JSON"),
+        (b'{"schema": "newswatch.article/1", "id": "x"}', "feed_id"),
+        (None, "tombstone"),
+    ])
+    def test_broken_records_fail_with_decode_s_cause(self, raw, expected):
+        with pytest.raises(DecodeError, match=expected):
+            decode_as(Article, raw)
+
+    def test_a_record_of_another_type_is_refused_by_name(self):
+        alert = sample_records()[2]
+        with pytest.raises(DecodeError, match="expected newswatch.decision/1, got "
+                                              "newswatch.alert/1"):
+            decode_as(DecisionHeader, alert.to_json())
