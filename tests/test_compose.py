@@ -50,6 +50,15 @@ def test_config_is_mounted_read_only_and_collector_state_persists():
     assert {"kafka-data", "collector-state"} <= set(COMPOSE["volumes"])
 
 
+def test_the_broker_writes_its_topics_into_the_mounted_volume():
+    """Without KAFKA_LOG_DIRS the apache/kafka image writes to /tmp/kraft-combined-logs, so
+    `docker compose down && up` would lose the history, the ledger and the audit trail."""
+    kafka = SERVICES["kafka"]
+    log_dir = kafka["environment"]["KAFKA_LOG_DIRS"]
+    mounts = dict(v.split(":", 1) for v in kafka["volumes"])
+    assert mounts["kafka-data"] == log_dir == "/var/lib/kafka/data"
+
+
 def test_dockerfile_installs_the_project_and_ships_every_stage():
     text = (ROOT / "Dockerfile").read_text()
     for part in ("newswatch", "collectors", "processors", "alerts", "config"):
