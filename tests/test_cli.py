@@ -42,3 +42,21 @@ def test_unreachable_broker_is_exit_1_with_the_fix():
     assert "cannot reach Kafka at 127.0.0.1:9" in result.stderr
     assert "newswatch kafka up" in result.stderr
     assert "Traceback" not in result.stderr
+
+
+def test_usage_lines_name_arguments_the_usual_way():
+    """ARTICLE_ID for a required argument, [FILE] for an optional one."""
+    assert "Usage: newswatch audit [OPTIONS] ARTICLE_ID" in run("audit", "--help").stdout
+    assert "Usage: newswatch rules check [OPTIONS] [FILE]" in \
+        run("rules", "check", "--help").stdout
+    assert "LABELS... DECISIONS" in run("eval", "--help").stdout
+
+
+def test_rules_test_shortens_long_titles_at_a_word_with_an_ellipsis():
+    from newswatch.cli.cmd_process import shorten
+    title = "Seoul and Tokyo agree to restore military intelligence sharing " * 3
+    short = shorten(title, 100)
+    assert len(short) <= 100 and short.endswith("…")
+    assert title.startswith(short[:-1]) and title[len(short) - 1] == " "  # a whole word
+    assert shorten("Short title", 100) == "Short title"
+    assert shorten("独島" * 80, 100) == "独島" * 49 + "独…"

@@ -26,6 +26,19 @@ InputArgument = Annotated[
 ]
 
 
+def shorten(text: str, width: int) -> str:
+    """`text` cut to `width` characters at a word boundary, with an ellipsis when cut
+    (text without spaces, such as Japanese, is cut at the width)."""
+    text = " ".join(text.split())
+    if len(text) <= width:
+        return text
+    cut = text[:width - 1]
+    space = cut.rfind(" ")
+    if space >= width // 2:
+        cut = cut[:space]
+    return cut.rstrip(" ,;:-–") + "…"
+
+
 def _rules_path(rules: Path | None, config_dir: Path | None) -> Path:
     return rules if rules is not None else load_settings(config_dir).config_file("rules.yaml")
 
@@ -101,7 +114,7 @@ def rules_test(input: InputArgument, rules: RulesOption = None,
         verdict = classifier.explain([("title", art.title), ("text", art.text)])
         header = Text()
         header.append(f"\n{art.id}", style="bold")
-        header.append(f"  {art.title[:100]}\n")
+        header.append(f"  {shorten(art.title, 100)}\n")
         cats = ", ".join(verdict.categories) or "no category"
         header.append(f"=> {cats}", style="bold green" if verdict.categories else "bold")
         header.append(f"  severity {verdict.severity}  score {verdict.score:g}\n")

@@ -8,10 +8,21 @@ from pathlib import Path
 from typing import Annotated, Optional
 
 import typer
+from typer.core import TyperArgument
 from rich.console import Console
 from rich.logging import RichHandler
 
 from newswatch.settings import Settings, describe_environment
+
+def _usage_name(self: TyperArgument) -> str:
+    """ARTICLE_ID for a required argument, [FILE] for an optional one, as most tools write
+    usage lines (Typer 0.29 writes {article_id}); tests/test_cli.py checks the result."""
+    name = self.metavar or (self.name or "").upper()
+    name = name if self.required else f"[{name}]"
+    return name + ("..." if self.nargs != 1 and not name.endswith("...") else "")
+
+
+TyperArgument._usage_display_name = _usage_name  # type: ignore[method-assign]
 
 # Outside a terminal rich would wrap at 80 columns; tables and evidence read better wider.
 console = Console(width=None if os.isatty(1) else 120)
