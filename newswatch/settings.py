@@ -37,6 +37,11 @@ class Settings(BaseSettings):
         validation_alias=_env("NEWSWATCH_KAFKA_PORT"),
         description="Port of the local broker (`newswatch kafka up`); the controller uses port+1.",
     )
+    kafka_connect_timeout: float = Field(
+        10.0, ge=0.5, le=300, validation_alias=_env("NEWSWATCH_KAFKA_CONNECT_TIMEOUT"),
+        description="Seconds a command waits for Kafka's first answer before it stops with "
+        "one line saying how to start the broker (default 10).",
+    )
     kafka_heap_mb: int = Field(
         384, ge=128, le=512, validation_alias=_env("NEWSWATCH_KAFKA_HEAP_MB"),
         description="Java heap of the local broker, in MB (at most 512).",

@@ -60,3 +60,14 @@ def test_rules_test_shortens_long_titles_at_a_word_with_an_ellipsis():
     assert title.startswith(short[:-1]) and title[len(short) - 1] == " "  # a whole word
     assert shorten("Short title", 100) == "Short title"
     assert shorten("独島" * 80, 100) == "独島" * 49 + "独…"
+
+
+def test_history_commands_with_the_broker_down_stop_in_one_line_with_the_fix():
+    env = {**os.environ, "KAFKA_BOOTSTRAP_SERVERS": "127.0.0.1:9",
+           "NEWSWATCH_KAFKA_CONNECT_TIMEOUT": "1"}
+    for args in (("audit", "some-article"), ("replay", "--since", "1d"), ("process",)):
+        result = run(*args, env=env)
+        assert result.returncode == 1, args
+        lines = result.stderr.strip().splitlines()
+        assert len(lines) == 1 and "cannot reach Kafka at 127.0.0.1:9" in lines[0], args
+        assert "newswatch kafka up" in lines[0] and "KAFKA_BOOTSTRAP_SERVERS" in lines[0]

@@ -40,16 +40,22 @@ CONSUMER_DEFAULTS: dict[str, Any] = {
 }
 
 
-def _unreachable(settings: Settings, exc: Exception) -> BrokerError:
+def unreachable(settings: Settings, exc: Exception) -> BrokerError:
     return BrokerError(
         f"cannot reach Kafka at {','.join(settings.bootstrap_servers)}: {exc}",
         fix="start the local broker with `newswatch kafka up`, or set KAFKA_BOOTSTRAP_SERVERS",
     )
 
 
+def _bootstrap(settings: Settings) -> dict[str, Any]:
+    """How long a client waits for the first answer: short, so that a command started with
+    the broker down says so in one line instead of waiting out kafka-python's 30 s."""
+    return {"bootstrap_timeout_ms": int(settings.kafka_connect_timeout * 1000)}
+
+
 def make_producer(settings: Settings, **overrides: Any) -> KafkaProducer:
     """A producer with keys and values as bytes; refuses to weaken acks or idempotence."""
-    config = {**PRODUCER_DEFAULTS, **overrides}
+    config = {**PRODUCER_DEFAULTS, **_bootstrap(settings), **overrides}
     if config["acks"] not in ("all", -1) or not config["enable_idempotence"]:
         raise BrokerError("producers must keep acks='all' and enable_idempotence=True",
                           fix="remove the override")
@@ -57,20 +63,20 @@ def make_producer(settings: Settings, **overrides: Any) -> KafkaProducer:
         return KafkaProducer(bootstrap_servers=settings.bootstrap_servers,
                              client_id="newswatch", **config)
     except KafkaError as exc:
-        raise _unreachable(settings, exc) from None
+        raise unreachable(settings, exc) from None
 
 
 def make_consumer(settings: Settings, group_id: str | None, topics: Iterable[str] = (),
                   **overrides: Any) -> KafkaConsumer:
     """A consumer that never commits on its own. `group_id=None` joins no group (replay)."""
-    config = {**CONSUMER_DEFAULTS, **overrides}
+    config = {**CONSUMER_DEFAULTS, **_bootstrap(settings), **overrides}
     if config["enable_auto_commit"]:
         raise BrokerError("consumers must not auto-commit", fix="commit after flushing output")
     try:
         consumer = KafkaConsumer(bootstrap_servers=settings.bootstrap_servers,
                                  group_id=group_id, client_id="newswatch", **config)
     except KafkaError as exc:
-        raise _unreachable(settings, exc) from None
+        raise unreachable(settings, exc) from None
     topics = list(topics)
     if topics:
         _await_metadata(consumer, topics, settings)
@@ -104,9 +110,9 @@ def make_admin(settings: Settings, **overrides: Any) -> KafkaAdminClient:
     try:
         return KafkaAdminClient(bootstrap_servers=settings.bootstrap_servers,
                                 client_id="newswatch-admin",
-                                **{"bootstrap_timeout_ms": 10_000, **overrides})
+                                **{**_bootstrap(settings), **overrides})
     except KafkaError as exc:
-        raise _unreachable(settings, exc) from None
+        raise unreachable(settings, exc) from None
 
 
 def send(producer: KafkaProducer, topic: str, key: str | None, record: Record,
