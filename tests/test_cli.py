@@ -53,7 +53,7 @@ def test_usage_lines_name_arguments_the_usual_way():
 
 
 def test_rules_test_shortens_long_titles_at_a_word_with_an_ellipsis():
-    from newswatch.cli.cmd_process import shorten
+    from newswatch.cli.common import shorten
     title = "Seoul and Tokyo agree to restore military intelligence sharing " * 3
     short = shorten(title, 100)
     assert len(short) <= 100 and short.endswith("…")

@@ -121,6 +121,16 @@ def test_window_cuts_by_record_time(history, env_for, tmp_path):
                        "--until", "2026-02-03", "--report", str(report))
     assert result.returncode == 0, result.stderr
     assert [line.split(",")[0] for line in report.read_text().splitlines()[1:]] == ["drill"]
+    assert "2026-02-02 00:00:00 UTC to 2026-02-03 00:00:00 UTC, 1 article(s)" in result.stdout
+    assert "collection time" not in result.stdout  # the window starts inside what was collected
+
+
+def test_a_window_older_than_the_collection_says_it_counts_collection_time(history, env_for):
+    result = newswatch(env_for(history), "replay", "--since", "2025-12-01")
+    assert result.returncode == 0, result.stderr
+    assert "2025-12-01 00:00:00 UTC to now (" in result.stdout
+    assert "the oldest article was collected at 2026-02-01" in result.stdout
+    assert "counts collection time" in result.stdout
 
 
 def test_rules_diff_compares_two_files_over_history(history, env_for, tmp_path):

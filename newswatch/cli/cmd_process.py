@@ -11,7 +11,8 @@ from typing import Annotated, Optional
 import typer
 from rich.text import Text
 
-from newswatch.cli.common import ConfigDirOption, console, err_console, load_settings, rules_app
+from newswatch.cli.common import (ConfigDirOption, console, err_console, load_settings,
+                                  rules_app, shorten)
 from newswatch.configfile import ConfigFileError
 
 RulesOption = Annotated[
@@ -24,19 +25,6 @@ InputArgument = Annotated[
                          'Lines of {"id", "title", "text"}; - reads standard input.',
                          metavar="INPUT", show_default=False),
 ]
-
-
-def shorten(text: str, width: int) -> str:
-    """`text` cut to `width` characters at a word boundary, with an ellipsis when cut
-    (text without spaces, such as Japanese, is cut at the width)."""
-    text = " ".join(text.split())
-    if len(text) <= width:
-        return text
-    cut = text[:width - 1]
-    space = cut.rfind(" ")
-    if space >= width // 2:
-        cut = cut[:space]
-    return cut.rstrip(" ,;:-–") + "…"
 
 
 def _rules_path(rules: Path | None, config_dir: Path | None) -> Path:

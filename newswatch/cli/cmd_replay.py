@@ -13,7 +13,8 @@ from rich.progress import (BarColumn, MofNCompleteColumn, Progress, TextColumn,
                            TimeRemainingColumn)
 from rich.table import Table
 
-from newswatch.cli.common import ConfigDirOption, console, load_settings, rules_app
+from newswatch.broker.history import from_ms
+from newswatch.cli.common import ConfigDirOption, console, load_settings, rules_app, shorten
 from newswatch.errors import AlertError, InputError
 from newswatch.replay import ReplayResult, replay, write_report
 
@@ -66,11 +67,28 @@ def _run(settings, since: datetime, until: datetime | None, **kw) -> ReplayResul
         return replay(settings, since, until, on_progress=on_progress, **kw)
 
 
+def _utc(moment: datetime) -> str:
+    return moment.astimezone(timezone.utc).strftime("%Y-%m-%d %H:%M:%S UTC")
+
+
+def window_text(plan, articles: int) -> str:
+    """`newswatch.articles, 2026-03-01 00:00:00 UTC to now (2026-03-31 ...), 812 article(s)`"""
+    since = _utc(from_ms(plan.since_ms)) if plan.since_ms is not None else "the beginning"
+    until = (_utc(from_ms(plan.until_ms)) if plan.until_ms is not None
+             else f"now ({_utc(datetime.now(timezone.utc))})")
+    return f"{plan.topic}, {since} to {until}, {articles} article(s)"
+
+
 def render(result: ReplayResult, report: Path | None) -> None:
     plan = result.plan
-    window = f"{plan.topic}, {len(result.rows)} article(s)"
     console.print(f"then: {escape(result.then_label)}\nnow:  {escape(result.now_label)}\n"
-                  f"window: {escape(window)}", highlight=False)
+                  f"window: {escape(window_text(plan, len(result.rows)))}", highlight=False)
+    retained = plan.retained_from
+    if (plan.since_ms is not None and retained is not None and not plan.lost_to_retention
+            and from_ms(plan.since_ms) < retained):
+        console.print(f"note: the oldest article was collected at {_utc(retained)}; the "
+                      "window counts collection time (when the collector delivered an "
+                      "article), not publication dates.", highlight=False)
     if plan.lost_to_retention:
         console.print(f"[yellow]warning:[/] the window starts before what retention kept: "
                       f"{plan.lost_to_retention.describe()}; the comparison covers only what "
@@ -97,7 +115,7 @@ def render(result: ReplayResult, report: Path | None) -> None:
     for row in changed:
         then = ", ".join(row.then) if row.then is not None else "(no decision)"
         console.print(f"  {row.change:8} {row.article_id}  {escape(then) or '-'} -> "
-                      f"{escape(', '.join(row.now)) or '-'}  {escape(row.title[:90])}",
+                      f"{escape(', '.join(row.now)) or '-'}  {escape(shorten(row.title, 90))}",
                       highlight=False)
     if report:
         kind = write_report(result, report)

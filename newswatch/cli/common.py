@@ -73,3 +73,16 @@ def _global(verbose: Annotated[int, typer.Option("--verbose", "-v", count=True,
 
 def load_settings(config_dir: Path | None = None) -> Settings:
     return Settings.load().with_config_dir(config_dir)
+
+
+def shorten(text: str, width: int) -> str:
+    """`text` cut to `width` characters at a word boundary, with an ellipsis when cut
+    (text without spaces, such as Japanese, is cut at the width)."""
+    text = " ".join(text.split())
+    if len(text) <= width:
+        return text
+    cut = text[:width - 1]
+    space = cut.rfind(" ")
+    if space >= width // 2:
+        cut = cut[:space]
+    return cut.rstrip(" ,;:-–") + "…"
