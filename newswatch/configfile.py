@@ -8,6 +8,8 @@ would silently keep the last one).
 
 from __future__ import annotations
 
+import difflib
+import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TypeVar
@@ -140,9 +142,31 @@ def validate(path: Path, data: Any, lines: dict[tuple, int], model: type[M],
             if message.startswith("Value error, "):
                 message = message[len("Value error, "):]
             fix = (err.get("ctx") or {}).get("fix") or _FIXES.get(err["type"])
+            if err["type"] in ("literal_error", "enum"):
+                message, fix = _not_one_of(err, message, fix)
             problems.append(Problem(str(path), _line_for(loc, lines), _describe(loc, data),
                                     message, fix))
         raise ConfigFileError(problems) from None
+
+
+def _not_one_of(err: dict, message: str, fix: str | None) -> tuple[str, str | None]:
+    """"severity: 'meduim' is not one of 'low', 'medium', ...; did you mean 'medium'?"."""
+    expected = str((err.get("ctx") or {}).get("expected", ""))
+    options = re.findall(r"'([^']*)'", expected)
+    value = err.get("input")
+    if not options or not isinstance(value, str):
+        return message, fix
+    message = f"{value!r} is not one of {expected}"
+    close = difflib.get_close_matches(value.lower(), options, n=1, cutoff=0.6)
+    if close:
+        return f"{message}; did you mean {close[0]!r}?", f"write {close[0]!r}"
+    return message, fix
+
+
+def suggest(name: str, known: list[str] | set[str]) -> str | None:
+    """The known name closest to a misspelt one, if any is close."""
+    close = difflib.get_close_matches(name, sorted(known), n=1, cutoff=0.7)
+    return close[0] if close else None
 
 
 def load_model(path: Path, model: type[M], context: dict[str, Any] | None = None) -> M:

@@ -50,7 +50,20 @@ class TestProblemsNameLineAndRule:
         line = int(sev.split(":")[1])
         assert "severity: urgent" in lines[line - 1]
         unknown = next(p for p in found if "exercises" in p)
-        assert "(id=joint-drill)" in unknown and "use one of" in unknown
+        assert "(id=joint-drill)" in unknown and "did you mean 'exercise'?" in unknown
+
+    def test_a_misspelt_value_is_echoed_with_the_nearest_valid_one(self, tmp_path):
+        text = SMALL_RULES.replace("severity: high", "severity: meduim")
+        found = problems_of(write_rules(tmp_path, text))
+        assert len(found) == 1
+        assert "severity: 'meduim' is not one of" in found[0]
+        assert "did you mean 'medium'?" in found[0] and "(fix: write 'medium')" in found[0]
+
+    def test_a_term_list_name_nothing_resembles_lists_the_valid_names(self, tmp_path):
+        text = SMALL_RULES.replace("terms: [exercise]", "terms: [zzz_unrelated]")
+        found = problems_of(write_rules(tmp_path, text))
+        assert "'zzz_unrelated'" in found[0] and "did you mean" not in found[0]
+        assert "use one of: dokdo, exercise, japan, korea, protest" in found[0]
 
     def test_unknown_category_and_duplicate_rule_id(self, tmp_path):
         text = SMALL_RULES.replace("category: drills\n", "category: drill\n").replace(

@@ -14,6 +14,7 @@ from typing import Annotated, Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator, model_validator
 from pydantic_core import PydanticCustomError
 
+from newswatch.configfile import suggest
 from newswatch.messages import SEVERITY_ORDER, Severity
 
 NAME = r"^[a-z0-9][a-z0-9_.-]*$"
@@ -35,8 +36,15 @@ def _check_term_names(names: list[str], info: ValidationInfo) -> list[str]:
         return names
     unknown = [n for n in names if n not in known]
     if unknown:
-        raise _error(f"unknown term list(s): {', '.join(unknown)}",
-                     f"define them under `terms:` or use one of: {', '.join(sorted(known))}")
+        hints = {n: suggest(n, known) for n in unknown}
+        said = ", ".join(f"{n!r} (did you mean {hints[n]!r}?)" if hints[n] else repr(n)
+                         for n in unknown)
+        if all(hints.values()):
+            fix = "write " + ", ".join(repr(h) for h in hints.values()) + \
+                ", or define the list under `terms:`"
+        else:
+            fix = f"define them under `terms:` or use one of: {', '.join(sorted(known))}"
+        raise _error(f"unknown term list(s): {said}", fix)
     return names
 
 
