@@ -280,13 +280,13 @@ class Alerter:
         now = self.clock.now()
         if now - decision.decided_at > timedelta(hours=self.config.max_age_hours):
             self.stats.stale += 1
-            log.info("not alerting %s: decided %s, older than max_age_hours",
+            log.debug("not alerting %s: decided %s, older than max_age_hours",
                      decision.article_id, decision.decided_at.isoformat())
             return
         routes = self.router.routes_for(decision)
         if not routes:
             self.stats.unrouted += 1
-            log.info("decision on %s (%s, %s) matches no route in alerts.yaml",
+            log.debug("decision on %s (%s, %s) matches no route in alerts.yaml",
                      decision.article_id, ",".join(decision.categories), decision.severity)
             return
         story = story_key(decision.url, decision.article_id)

@@ -24,7 +24,7 @@ def stop_on_signals(stop: threading.Event) -> None:
         return
 
     def handler(signum, _frame):
-        log.warning("received %s: finishing the batch in hand", signal.Signals(signum).name)
+        log.info("received %s: finishing the batch in hand", signal.Signals(signum).name)
         stop.set()
 
     signal.signal(signal.SIGTERM, handler)

@@ -63,7 +63,7 @@ class RulesWatcher:
             self._reject(version, f"rules file {self.path} version {version} rejected, keeping "
                          f"version {self.current.version}:\n{exc}")
             return None
-        log.warning("rules reloaded: %s (was %s)", ruleset.describe(), self.current.version)
+        log.info("rules reloaded: %s (was %s)", ruleset.describe(), self.current.version)
         self.current = ruleset
         self.rejected = None
         self.last_error = None

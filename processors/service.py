@@ -67,7 +67,7 @@ def run(settings: Settings, stop: threading.Event, *, rules_path: str | Path | N
     try:
         record_ruleset(producer, topics.rulesets, watcher.current)
         stats.versions.append(watcher.current.version)
-        log.warning("processor: %s from %s", watcher.current.describe(), path)
+        log.info("processor: %s from %s", watcher.current.describe(), path)
         state = {"classifier": Classifier(watcher.current)}
         consumer = make_consumer(settings, group_id, [topics.articles])
 

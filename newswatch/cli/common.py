@@ -58,10 +58,13 @@ ConfigDirOption = Annotated[
 
 
 @app.callback()
-def _global(verbose: Annotated[int, typer.Option("--verbose", "-v", count=True,
-                                                 help="More log output (-vv for debug).")] = 0,
+def _global(verbose: Annotated[int, typer.Option(
+        "--verbose", "-v", count=True,
+        help="More log output: -v adds per-article lines, -vv the Kafka client's.")] = 0,
             ) -> None:
-    level = (logging.WARNING, logging.INFO, logging.DEBUG)[min(verbose, 2)]
+    # INFO by default: a stage says what it runs with when it starts (rules version, routes,
+    # feeds); per-article lines are DEBUG (-v), and kafka-python's own lines come with -vv.
+    level = (logging.INFO, logging.DEBUG, logging.DEBUG)[min(verbose, 2)]
     if os.environ.get("NEWSWATCH_LOG_LEVEL"):
         level = logging.getLevelName(os.environ["NEWSWATCH_LOG_LEVEL"].upper())
     logging.basicConfig(level=level, format="%(name)s: %(message)s", datefmt="[%X]",
