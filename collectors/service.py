@@ -23,7 +23,8 @@ from collectors.health import FeedHealth, health_of
 from collectors.poller import FetcherLike, Poller, PollResult
 from collectors.publish import KafkaPublisher
 from collectors.schedule import Clock, SystemClock
-from collectors.state import StateStore, default_path
+from collectors.state import StateStore
+from collectors.target import delivery_target, store_for
 from newswatch.broker.clients import make_producer
 from newswatch.settings import Settings
 from newswatch.topics import Topics
@@ -71,7 +72,8 @@ def run(settings: Settings, stop: threading.Event | None = None, *, once: bool =
         config = config.shard(*shard)
     clock = clock or SystemClock()
     started = time.monotonic()
-    store = StateStore(default_path(settings))
+    articles_topic = Topics.from_settings(settings).articles
+    store = store_for(settings, delivery_target(settings, articles_topic))
     own_fetcher = fetcher is None
     own_producer = producer is None
     poller = None
@@ -83,8 +85,8 @@ def run(settings: Settings, stop: threading.Event | None = None, *, once: bool =
         if fetcher is None:
             fetcher = Fetcher(FetchPolicy.from_config(config))
         if producer is None:
-            producer = make_producer(settings, max_block_ms=10_000, bootstrap_timeout_ms=10_000)
-        publisher = KafkaPublisher(producer, Topics.from_settings(settings).articles)
+            producer = make_producer(settings, max_block_ms=10_000)
+        publisher = KafkaPublisher(producer, articles_topic)
         poller = Poller(config, store, fetcher, publisher, clock=clock, rng=rng)
         if once:
             results = poller.poll_all()
