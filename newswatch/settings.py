@@ -73,6 +73,11 @@ class Settings(BaseSettings):
         Path(".newswatch"), validation_alias=_env("NEWSWATCH_STATE_DIR"),
         description="Local state: the local broker's data and logs, collector state.",
     )
+    metrics_port: int | None = Field(
+        None, ge=0, le=65535, validation_alias=_env("NEWSWATCH_METRICS_PORT"),
+        description="Serve /metrics, /healthz and /readyz on this port (a stage's "
+        "--metrics-port wins; `newswatch run` serves all three stages on it).",
+    )
     topic_partitions: int = Field(
         6, ge=1, le=1000, validation_alias=_env("NEWSWATCH_TOPIC_PARTITIONS"),
         description="Partitions of the articles and decisions topics.",

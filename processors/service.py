@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -18,9 +19,11 @@ from kafka import KafkaProducer
 from kafka.errors import KafkaError
 
 from newswatch.broker.clients import make_consumer, make_producer, send
-from newswatch.broker.stream import Outbox, run_stream
+from newswatch.broker.lag import LagProbe
+from newswatch.broker.stream import Outbox, StreamStats, run_stream
 from newswatch.errors import BrokerError
-from newswatch.messages import Article, Provenance, Record
+from newswatch.messages import CATEGORIES, Article, Provenance, Record
+from newswatch.metrics import Metrics
 from newswatch.settings import Settings
 from newswatch.topics import Topics
 from processors.classifier import Classifier
@@ -55,10 +58,15 @@ def record_ruleset(producer: KafkaProducer, topic: str, ruleset: Ruleset,
 
 def run(settings: Settings, stop: threading.Event, *, rules_path: str | Path | None = None,
         group_id: str = "newswatch-processor", producer: KafkaProducer | None = None,
-        reload_interval: float = 1.0) -> ProcessStats:
+        reload_interval: float = 1.0, metrics: Metrics | None = None) -> ProcessStats:
     """Run the processor until `stop` is set; the batch in hand is finished and committed."""
+    metrics = metrics or Metrics()
+    ready = metrics.readiness
+    for check in ("processor rules loaded", "processor kafka", "processor partitions"):
+        ready.set(check, False)
     path = Path(rules_path) if rules_path else settings.config_file("rules.yaml")
     watcher = RulesWatcher(path, interval=reload_interval)
+    ready.set("processor rules loaded")
     topics = Topics.from_settings(settings)
     own_producer = producer is None
     producer = producer or make_producer(settings)
@@ -68,26 +76,46 @@ def run(settings: Settings, stop: threading.Event, *, rules_path: str | Path | N
         record_ruleset(producer, topics.rulesets, watcher.current)
         stats.versions.append(watcher.current.version)
         log.info("processor: %s from %s", watcher.current.describe(), path)
+        metrics.rules.info({"name": watcher.current.name, "version": watcher.current.version})
         state = {"classifier": Classifier(watcher.current)}
         consumer = make_consumer(settings, group_id, [topics.articles])
+        ready.set("processor kafka")
+        lag = LagProbe(consumer, metrics, STAGE)
+        timer = metrics.classify_seconds
+        by_category = {c: metrics.decisions.labels(c) for c in ("none", *CATEGORIES)}
 
         def handle(record: Record, source: Provenance, outbox: Outbox) -> None:
             assert isinstance(record, Article)
+            started = time.perf_counter()
             decision = state["classifier"].classify_article(record, provenance=source)
+            timer.observe(time.perf_counter() - started)
             outbox.send(topics.decisions, record.id, decision,
                         headers={"ruleset": decision.ruleset.version})
             stats.decided += 1
             stats.matched += bool(decision.categories)
+            for category in decision.categories or ("none",):
+                by_category[category].inc()
 
-        def between_batches(*_args: object) -> None:
+        dead = metrics.dead_letters.labels(STAGE)
+        counted = {"dead": 0}
+
+        def between_batches(stream: StreamStats | None = None) -> None:
+            ready.set("processor partitions", bool(consumer.assignment()))
+            if stream is not None and stream.dead_lettered > counted["dead"]:
+                dead.inc(stream.dead_lettered - counted["dead"])
+                counted["dead"] = stream.dead_lettered
+            lag.sample()
             rejected = watcher.rejected
             ruleset = watcher.poll()
             if ruleset is not None:
                 record_ruleset(producer, topics.rulesets, ruleset)
                 state["classifier"] = Classifier(ruleset)
                 stats.versions.append(ruleset.version)
+                metrics.rules.info({"name": ruleset.name, "version": ruleset.version})
+                metrics.reloads.labels("accepted").inc()
             elif watcher.rejected and watcher.rejected != rejected:
                 stats.rejected_edits += 1
+                metrics.reloads.labels("refused").inc()
 
         result = run_stream(consumer, producer, stage=STAGE, deadletter_topic=topics.deadletter,
                             handle=handle, stop=stop, expect=Article,

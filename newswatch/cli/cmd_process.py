@@ -11,8 +11,8 @@ from typing import Annotated, Optional
 import typer
 from rich.text import Text
 
-from newswatch.cli.common import (ConfigDirOption, console, err_console, load_settings,
-                                  rules_app, shorten)
+from newswatch.cli.common import (ConfigDirOption, MetricsPortOption, console, err_console,
+                                  load_settings, metrics_endpoint, rules_app, shorten)
 from newswatch.configfile import ConfigFileError
 
 RulesOption = Annotated[
@@ -38,7 +38,7 @@ def _load(rules: Path | None, config_dir: Path | None):
 
 def process(rules: RulesOption = None, config_dir: ConfigDirOption = None,
             group_id: Annotated[str, typer.Option(help="Kafka consumer group.")] =
-            "newswatch-processor") -> None:
+            "newswatch-processor", metrics_port: MetricsPortOption = None) -> None:
     """Run the processor: classify every article into newswatch.decisions until SIGTERM."""
     import processors.service
     from newswatch.runner import stop_on_signals
@@ -46,7 +46,9 @@ def process(rules: RulesOption = None, config_dir: ConfigDirOption = None,
     settings = load_settings(config_dir)
     stop = threading.Event()
     stop_on_signals(stop)
-    stats = processors.service.run(settings, stop, rules_path=rules, group_id=group_id)
+    with metrics_endpoint(settings, metrics_port) as metrics:
+        stats = processors.service.run(settings, stop, rules_path=rules, group_id=group_id,
+                                       metrics=metrics)
     err_console.print(f"processor stopped: {stats.consumed} consumed, {stats.decided} decided "
                       f"({stats.matched} matched), {stats.dead_lettered} dead-lettered, "
                       f"rules versions {', '.join(stats.versions)}", highlight=False)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import os
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Annotated, Optional
 
@@ -50,6 +51,13 @@ SUB_APPS: dict[str, tuple[typer.Typer, str]] = {
     "rules": (rules_app, "Check, test and compare rule files."),
 }
 
+MetricsPortOption = Annotated[
+    Optional[int],
+    typer.Option("--metrics-port", help="Serve /metrics, /healthz and /readyz on this port "
+                 "(default: NEWSWATCH_METRICS_PORT; none when unset).", show_default=False,
+                 metavar="PORT"),
+]
+
 ConfigDirOption = Annotated[
     Optional[Path],
     typer.Option("--config-dir", help="Directory with feeds.yaml, rules.yaml, alerts.yaml "
@@ -89,3 +97,20 @@ def shorten(text: str, width: int) -> str:
     if space >= width // 2:
         cut = cut[:space]
     return cut.rstrip(" ,;:-–") + "…"
+
+
+@contextmanager
+def metrics_endpoint(settings: Settings, port: int | None):
+    """A stage's Metrics, served on `port` (or NEWSWATCH_METRICS_PORT) while the stage runs."""
+    from newswatch.metrics import Metrics, serve
+
+    metrics = Metrics()
+    server = serve(metrics, port if port is not None else settings.metrics_port)
+    if server is not None:
+        logging.getLogger("newswatch.metrics").info(
+            "metrics, /healthz and /readyz on port %d", server.port)
+    try:
+        yield metrics
+    finally:
+        if server is not None:
+            server.close()
