@@ -57,13 +57,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--systems", default=",".join(DEFAULT_SYSTEMS),
                         help="comma separated, or 'all' for every recorded system")
     parser.add_argument("--split", default="both",
-                        choices=("dev", "heldout", "heldout2", "heldout3", "heldout4", "all",
-                                 "both"))
+                        choices=("dev", "heldout", "heldout2", "heldout3", "heldout4",
+                                 "heldout5", "all", "both"))
     args = parser.parse_args(argv)
     systems = sorted(p.stem for p in (REAL / "decisions").glob("*.jsonl")) \
         if args.systems == "all" else args.systems.split(",")
-    splits = ("dev", "heldout", "heldout2", "heldout3", "heldout4") if args.split == "both" \
-        else (args.split,)
+    every = ("dev", "heldout", "heldout2", "heldout3", "heldout4", "heldout5")
+    splits = every if args.split == "both" else (args.split,)
     head = "  ".join(f"{c[:11]:<14}" for c in CATEGORIES)
     for split in splits:
         print(f"\n{split}: P/R/F1 per category, macro-F1")
