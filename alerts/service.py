@@ -37,6 +37,7 @@ from alerts.config import AlertsConfig, Route, load_from_settings
 from alerts.dedupe import StoryIndex
 from alerts.identity import alert_id, copy_id, digest_id, story_key
 from alerts.ledger import Entry, Ledger, LedgerReader
+from alerts.observe import AlertObserver
 from alerts.options import AlerterOptions, FaultInjector
 from alerts.render import AlertView, DigestItem, alert_view, clean, digest_view, to_slack
 from alerts.routing import Router
@@ -46,6 +47,7 @@ from newswatch.broker.clients import dead_letter, make_consumer, make_producer
 from newswatch.broker.stream import Outbox
 from newswatch.errors import AlertError, BrokerError, DecodeError
 from newswatch.messages import SEVERITY_ORDER, Alert, DeadLetter, Decision, Provenance, decode
+from newswatch.metrics import Metrics
 from newswatch.settings import Settings
 from newswatch.topics import Topics
 
@@ -137,7 +139,7 @@ class Alerter:
                  consumer: KafkaConsumer, producer: KafkaProducer, ledger: Ledger,
                  ledger_reader: LedgerReader | None = None, clock: Clock | None = None,
                  options: AlerterOptions | None = None, stats: AlertStats | None = None,
-                 poll_ms: int = 200) -> None:
+                 poll_ms: int = 200, metrics: Metrics | None = None) -> None:
         self.settings = settings
         self.config = config
         self.sink = sink
@@ -149,6 +151,7 @@ class Alerter:
         self.faults = FaultInjector(options or AlerterOptions())
         self.stats = stats if stats is not None else AlertStats()
         self.poll_ms = poll_ms
+        self.observer = AlertObserver(metrics or Metrics(), consumer, ledger, DIGEST_ROUTE)
         self.topics = Topics.from_settings(settings)
         self.router = Router(config)
         self.throttler = Throttler(config.throttle, self.clock)
@@ -189,6 +192,7 @@ class Alerter:
                 for rec in records:
                     self._take(rec)
             self._step()
+            self.observer.sample()
         self._drain()
         return self.stats
 
@@ -298,7 +302,7 @@ class Alerter:
                     channel=route.channel, decision=src.provenance,
                     ruleset_version=decision.ruleset.version, title=clean(decision.title)[:300],
                     url=decision.url, severity=decision.severity,
-                    categories=tuple(decision.categories))
+                    categories=tuple(decision.categories), decided_at=decision.decided_at)
 
     def _plan_route(self, decision: Decision, src: Source, route: Route, story: str,
                     now: datetime) -> None:
@@ -556,11 +560,13 @@ class Alerter:
         alert = Alert(**{**base, **fields}, status=status, at=self.clock.now())
         self.outbox.send(self.topics.alerts, alert.alert_id, alert)
         self.ledger.apply(alert)
+        self.observer.record(alert, base.get("decided_at"))
         if status == "intent":
             self._unflushed_intents = True
         return alert
 
     def _dead_letter(self, src: Source, reason: str) -> None:
+        self.observer.dead_letter()
         self.outbox.send(self.topics.deadletter,
                          src.key.decode("utf-8", "replace") if src.key else None,
                          dead_letter(STAGE, reason, topic=src.tp.topic,
@@ -625,7 +631,8 @@ def _wait_for_partitions(consumer: KafkaConsumer, topic: str, timeout: float = 3
 def run(settings: Settings, stop: threading.Event, *, group_id: str = "newswatch-alerter",
         sink: Sink | None = None, console: Console | None = None,
         config: AlertsConfig | None = None, clock: Clock | None = None,
-        options: AlerterOptions | None = None, stats: AlertStats | None = None) -> AlertStats:
+        options: AlerterOptions | None = None, stats: AlertStats | None = None,
+        metrics: Metrics | None = None) -> AlertStats:
     """Run the alerter until `stop` is set; returns its counts. Used by `newswatch alert`,
     `newswatch run` and `newswatch demo` (they pass the sink or console they want)."""
     config = config or load_from_settings(settings)
@@ -651,7 +658,7 @@ def run(settings: Settings, stop: threading.Event, *, group_id: str = "newswatch
         producer = make_producer(settings)
         alerter = Alerter(settings, config, sink, consumer=consumer, producer=producer,
                           ledger=ledger, ledger_reader=reader, clock=clock, options=options,
-                          stats=stats)
+                          stats=stats, metrics=metrics)
         return alerter.run(stop)
     finally:
         if producer is not None:

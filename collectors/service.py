@@ -24,8 +24,10 @@ from collectors.poller import FetcherLike, Poller, PollResult
 from collectors.publish import KafkaPublisher
 from collectors.schedule import Clock, SystemClock
 from collectors.state import StateStore
+from collectors.observe import FeedObserver
 from collectors.target import delivery_target, store_for
 from newswatch.broker.clients import make_producer
+from newswatch.metrics import Metrics
 from newswatch.settings import Settings
 from newswatch.topics import Topics
 
@@ -62,8 +64,8 @@ class CollectSummary:
 def run(settings: Settings, stop: threading.Event | None = None, *, once: bool = False,
         feeds_path: Path | None = None, producer: KafkaProducer | None = None,
         fetcher: FetcherLike | None = None, clock: Clock | None = None,
-        rng: random.Random | None = None, shard: tuple[int, int] | None = None
-        ) -> CollectSummary:
+        rng: random.Random | None = None, shard: tuple[int, int] | None = None,
+        metrics: Metrics | None = None) -> CollectSummary:
     """Poll the feeds in feeds.yaml into the articles topic; once, or until `stop` is set.
     `shard=(index, count)` polls only that instance's share of the feeds (scale-out)."""
     stop = stop or threading.Event()
@@ -88,11 +90,19 @@ def run(settings: Settings, stop: threading.Event | None = None, *, once: bool =
             producer = make_producer(settings, max_block_ms=10_000)
         publisher = KafkaPublisher(producer, articles_topic)
         poller = Poller(config, store, fetcher, publisher, clock=clock, rng=rng)
+        observer = FeedObserver(metrics or Metrics(), store, config)
         if once:
             results = poller.poll_all()
+            for result in results:
+                observer.result(result)
         else:
             latest: dict[str, PollResult] = {}
-            poller.run(stop, on_result=_continuous_logger(latest, store, clock))
+            log_result = _continuous_logger(latest, store, clock)
+
+            def on_result(result: PollResult) -> None:
+                observer.result(result)
+                log_result(result)
+            poller.run(stop, on_result=on_result)
             results = list(latest.values())
         states = store.all()
         now = clock.now()

@@ -72,3 +72,53 @@ def test_a_running_processor_counts_decisions_times_them_and_shows_its_rules(set
         stop.set()
         worker.join(60)
         server.close()
+
+
+def test_the_alerter_counts_posts_per_channel_and_times_decision_to_post(settings, fake):
+    from tests.alertutil import (AlerterThread, decision, with_slack, write_config)
+    from tests.alertutil import produce as produce_decisions
+
+    write_config(settings)
+    slack = with_slack(settings, fake)
+    produce_decisions(slack, [decision("p1", categories=("dispute",), severity="high"),
+                              decision("p2", title="Seoul and Tokyo hold defense talks",
+                                       categories=("cooperation",), severity="medium")])
+    metrics = Metrics()
+    server = MetricsServer(metrics, 0, host="127.0.0.1").start()
+    try:
+        with AlerterThread(slack, metrics=metrics) as alerter:
+            alerter.wait(lambda: len(fake.posts()) >= 2, what="2 posts")
+            alerter.wait(lambda: scrape(server.port).get(
+                ("newswatch_alerter_unsettled_intents", ()), -1) == 0, what="settled", timeout=30)
+            samples = scrape(server.port)
+            alerter.stop()
+        posted = {dict(k[1])["channel"]: v for k, v in samples.items()
+                  if k[0] == "newswatch_alerter_posts_total" and dict(k[1])["outcome"] == "posted"}
+        assert posted == {"C0DISPUTE1": 1, "#kr-jp-cooperation": 1}
+        latency = sum(v for k, v in samples.items()
+                      if k[0] == "newswatch_alerter_decision_to_post_seconds_count")
+        assert latency == 2
+    finally:
+        server.close()
+
+
+def test_the_collector_counts_fetches_and_items_per_feed(settings, topics):
+    from collectors import service as collector
+    from collectors.seeds import SeedFeedServer, write_demo_feeds_config
+
+    metrics = Metrics()
+    with SeedFeedServer() as seeds:
+        feeds = write_demo_feeds_config(settings.config_dir / "feeds.yaml", seeds.base_url)
+        summary = collector.run(settings, once=True, feeds_path=feeds, metrics=metrics)
+    text = metrics.exposition().decode()
+    samples = {(s.name, tuple(sorted(s.labels.items()))): s.value
+               for family in text_string_to_metric_families(text) for s in family.samples}
+    for result in summary.results:
+        assert samples[("newswatch_collector_fetches_total",
+                        (("feed", result.feed_id), ("outcome", "new")))] == 1
+        assert samples[("newswatch_collector_last_success_timestamp_seconds",
+                        (("feed", result.feed_id),))] > 0
+        assert ("newswatch_collector_feed_interval_seconds", (("feed", result.feed_id),)) \
+            in samples
+    new = sum(v for k, v in samples.items() if k[0] == "newswatch_collector_items_total")
+    assert new == summary.produced > 0

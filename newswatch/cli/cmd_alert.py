@@ -7,10 +7,12 @@ import threading
 
 import typer
 
-from newswatch.cli.common import ConfigDirOption, console, err_console, load_settings
+from newswatch.cli.common import (ConfigDirOption, MetricsPortOption, console, err_console,
+                                  load_settings, metrics_endpoint)
 
 
-def alert(config_dir: ConfigDirOption = None) -> None:
+def alert(config_dir: ConfigDirOption = None,
+          metrics_port: MetricsPortOption = None) -> None:
     """Post every matching decision to Slack once (or print it, with no Slack configured).
 
     Slack: SLACK_BOT_TOKEN (exactly once, threads) or SLACK_WEBHOOK_URL. SIGTERM stops it
@@ -32,7 +34,8 @@ def alert(config_dir: ConfigDirOption = None) -> None:
     err_console.print(f"alerter: {len(config.routes)} route(s) from "
                       f"{settings.config_file('alerts.yaml')}, alerts go to "
                       f"{sink_name(settings)}", highlight=False, soft_wrap=True)
-    stats = run(settings, stop, config=config, console=console)
+    with metrics_endpoint(settings, metrics_port) as metrics:
+        stats = run(settings, stop, config=config, console=console, metrics=metrics)
     err_console.print(f"alerter stopped: {stats.summary()}", highlight=False, soft_wrap=True)
 
 

@@ -11,7 +11,8 @@ from typing import Annotated, Optional
 import typer
 from rich.table import Table
 
-from newswatch.cli.common import ConfigDirOption, console, load_settings
+from newswatch.cli.common import (ConfigDirOption, MetricsPortOption, console, load_settings,
+                                  metrics_endpoint)
 from newswatch.errors import BrokerError, InputError
 from newswatch.runner import stop_on_signals
 
@@ -67,6 +68,7 @@ def collect(
         "--shard", help="K/N: this instance polls the K-th of N shares of the feeds (each "
         "feed in exactly one share, by a hash of its id). Give each instance its own "
         "NEWSWATCH_STATE_DIR.", show_default=False)] = None,
+    metrics_port: MetricsPortOption = None,
 ) -> None:
     """Poll the RSS/Atom feeds in feeds.yaml and put new and edited articles into Kafka."""
     from collectors import service
@@ -75,7 +77,9 @@ def collect(
     split = parse_shard(shard) if shard else None
     stop = threading.Event()
     stop_on_signals(stop)
-    summary = service.run(settings, stop, once=once, feeds_path=feeds, shard=split)
+    with metrics_endpoint(settings, metrics_port) as metrics:
+        summary = service.run(settings, stop, once=once, feeds_path=feeds, shard=split,
+                              metrics=metrics)
     console.print(summary_table(summary))
     for line in problem_lines(summary):
         console.print(f"  {line}", highlight=False, markup=False, soft_wrap=True)
