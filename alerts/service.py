@@ -522,7 +522,8 @@ class Alerter:
             raise AlertError(f"{err}; the alerter stopped and committed nothing for the "
                              f"alerts in hand", fix=err.fix)
         if err.kind in ("channel", "rejected"):
-            log.warning("alert %s to %s dead-lettered: %s", job.alert_id, job.channel, error)
+            log.warning("alert %s to %s dead-lettered: %s", job.alert_id, job.channel, error,
+                        extra={"alert_id": job.alert_id})
             self._finish(job, "dead-lettered", error=error, attempts=job.attempts,
                          thread_ts=thread_ts)
             self.stats.dead_lettered += 1

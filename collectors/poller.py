@@ -141,7 +141,7 @@ class Poller:
                 state, now, interval=interval, cap=limits.backoff_cap, rng=self.rng,
                 error=error, http_status=http_status))
             result.outcome, result.error, result.http_status = "error", error, http_status
-            log.info("%s: %s", feed.id, error)
+            log.info("%s: %s", feed.id, error, extra={"feed_id": feed.id})
             return result
 
         try:
@@ -208,7 +208,8 @@ class Poller:
                     http_status=response.status),
                     seen=[(a.id, a.content_hash) for a in acked], now=now)
                 result.outcome, result.error = "broker-error", str(exc)
-                log.warning("%s: %s", state.feed_id, exc)
+                log.warning("%s: %s", state.feed_id, exc,
+                            extra={"feed_id": state.feed_id})
                 return result
             result.acked = time.monotonic() if fresh else None
             result.updates = sum(1 for a in fresh if a.update)

@@ -125,7 +125,8 @@ def _continuous_logger(latest: dict[str, PollResult], store: StateStore, clock: 
     def on_result(result: PollResult) -> None:
         latest[result.feed_id] = result
         if result.produced:
-            log.info("%s: %d new, %d updated", result.feed_id, result.new, result.updates)
+            log.info("%s: %d new, %d updated", result.feed_id, result.new, result.updates,
+                     extra={"feed_id": result.feed_id})
         if time.monotonic() - last_log[0] >= HEALTH_LOG_EVERY:
             last_log[0] = time.monotonic()
             now = clock.now()

@@ -71,3 +71,22 @@ def test_history_commands_with_the_broker_down_stop_in_one_line_with_the_fix():
         lines = result.stderr.strip().splitlines()
         assert len(lines) == 1 and "cannot reach Kafka at 127.0.0.1:9" in lines[0], args
         assert "newswatch kafka up" in lines[0] and "KAFKA_BOOTSTRAP_SERVERS" in lines[0]
+
+
+def test_json_logs_are_one_object_a_line_with_the_stage():
+    import json
+
+    env = {**os.environ, "KAFKA_BOOTSTRAP_SERVERS": "127.0.0.1:9",
+           "NEWSWATCH_KAFKA_CONNECT_TIMEOUT": "1"}
+    result = run("--log-format", "json", "alert", env=env)
+    logged = [json.loads(line) for line in result.stderr.splitlines() if line.startswith("{")]
+    assert logged, result.stderr
+    entry = logged[0]
+    assert {"time", "level", "stage", "logger", "message"} <= set(entry)
+    assert entry["level"] == "INFO" and entry["stage"] == "alert"
+    assert entry["time"].endswith("+00:00")
+
+
+def test_an_unknown_log_format_is_a_usage_error():
+    result = run("--log-format", "xml", "rules", "check")
+    assert result.returncode == 2 and "text or json" in result.stderr

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import os
+import sys
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Annotated, Optional
@@ -66,18 +67,30 @@ ConfigDirOption = Annotated[
 
 
 @app.callback()
-def _global(verbose: Annotated[int, typer.Option(
+def _global(ctx: typer.Context, verbose: Annotated[int, typer.Option(
         "--verbose", "-v", count=True,
         help="More log output: -v adds per-article lines, -vv the Kafka client's.")] = 0,
+            log_format: Annotated[str, typer.Option(
+                "--log-format", envvar="NEWSWATCH_LOG_FORMAT",
+                help="text (for people) or json (one object a line, for log shippers).",
+                metavar="text|json")] = "text",
             ) -> None:
     # INFO by default: a stage says what it runs with when it starts (rules version, routes,
     # feeds); per-article lines are DEBUG (-v), and kafka-python's own lines come with -vv.
     level = (logging.INFO, logging.DEBUG, logging.DEBUG)[min(verbose, 2)]
     if os.environ.get("NEWSWATCH_LOG_LEVEL"):
         level = logging.getLevelName(os.environ["NEWSWATCH_LOG_LEVEL"].upper())
+    if log_format not in ("text", "json"):
+        raise typer.BadParameter(f"{log_format!r} is not text or json", param_hint="--log-format")
+    if log_format == "json":
+        from newswatch.logformat import JsonFormatter
+
+        handler: logging.Handler = logging.StreamHandler(sys.stderr)
+        handler.setFormatter(JsonFormatter(ctx.invoked_subcommand or ""))
+    else:
+        handler = RichHandler(console=err_console, show_path=False)
     logging.basicConfig(level=level, format="%(name)s: %(message)s", datefmt="[%X]",
-                        handlers=[RichHandler(console=err_console, show_path=False)],
-                        force=True)
+                        handlers=[handler], force=True)
     # kafka-python logs every refused connection; newswatch reports those itself.
     logging.getLogger("kafka").setLevel(logging.DEBUG if verbose >= 2 else logging.CRITICAL)
 
