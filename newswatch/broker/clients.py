@@ -1,4 +1,4 @@
-"""Producer and consumer factories that carry DESIGN.md's delivery guarantees.
+"""Producer and consumer factories that carry the pipeline's delivery guarantees.
 
 Producers: acks="all" and enable_idempotence=True set explicitly, so a conflicting option is
 an error instead of idempotence being switched off quietly. Consumers: no auto-commit;
