@@ -53,3 +53,17 @@ def test_gated_and_ungated_classifiers_decide_identically():
         assert comparable(a) == comparable(b), (title, text[:200])
         skipped += gated._nothing_may_fire([("title", title), ("text", text)])
     assert 0 < skipped < len(texts)  # both paths were exercised
+
+
+def test_general_news_is_ruled_out_by_the_prescan_alone():
+    """News with no Korea/Japan term must never reach the tokenizer: that is what keeps a
+    general feed cheap. An alias like "Prime Minister X" once made every article naming a
+    minister look like Japan to the pre-scan."""
+    from bench.bench_process import GENERAL as BENCH_GENERAL
+
+    classifier = Classifier(load_ruleset(ROOT / "config" / "rules.yaml"))
+    texts = GENERAL + [line for line in BENCH_GENERAL.splitlines() if line.strip()] + [
+        "The prime minister met the finance minister and the president at a summit on trade.",
+        "Talks between the two parties resumed after a meeting of the leaders on Tuesday."]
+    for text in texts:
+        assert classifier._nothing_may_fire([("title", "News"), ("content", text)]), text
