@@ -61,11 +61,12 @@ def main(argv: list[str] | None = None) -> int:
                         help="comma separated, or 'all' for every recorded system")
     parser.add_argument("--split", default="both",
                         choices=("dev", "heldout", "heldout2", "heldout3", "heldout4",
-                                 "heldout5", "heldout6", "all", "both"))
+                                 "heldout5", "heldout6", "heldout7", "all", "both"))
     args = parser.parse_args(argv)
     systems = sorted(p.stem for p in (REAL / "decisions").glob("*.jsonl")) \
         if args.systems == "all" else args.systems.split(",")
-    every = ("dev", "heldout", "heldout2", "heldout3", "heldout4", "heldout5", "heldout6")
+    every = ("dev", "heldout", "heldout2", "heldout3", "heldout4", "heldout5", "heldout6",
+             "heldout7")
     splits = every if args.split == "both" else (args.split,)
     head = "  ".join(f"{c[:11]:<14}" for c in CATEGORIES)
     for split in splits:
