@@ -31,9 +31,8 @@ class AlertObserver:
         self._lag = LagProbe(consumer, metrics, STAGE, every)
         self._every = every
         self._next = 0.0
-        for check in ("alerter kafka", "alerter partitions"):
-            metrics.readiness.set(check, False)
-        metrics.readiness.set("alerter kafka")
+        metrics.readiness.set("alerter kafka")  # built once its consumer is connected
+        metrics.readiness.set("alerter partitions", False)
 
     def record(self, alert: Alert, decided_at: datetime | None) -> None:
         m = self.metrics

@@ -17,7 +17,7 @@ Plain code: no files, no Kafka; the command does the reading and writing.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from typing import Iterable, Iterator
 
 from processors.evaluation import Gold, Predicted, Report, evaluate
@@ -132,7 +132,6 @@ def objective(report: Report) -> float:
 class FitResult:
     before: Numbers
     after: Numbers
-    steps: list[tuple[str, float | None, float | None, float]] = field(default_factory=list)
 
 
 def fit(model: Model, numbers: Numbers, examples: list[Example], *,
@@ -150,15 +149,13 @@ def fit(model: Model, numbers: Numbers, examples: list[Example], *,
     best = objective(model.report(current, examples))
     for _ in range(passes):
         improved = False
-        for name, candidates in _coordinates(model, current, groups, used):
+        for _name, candidates in _coordinates(model, current, groups, used):
             top, top_value = None, best
             for candidate in candidates:
                 value = objective(model.report(candidate, examples))
                 if value > top_value + 1e-12:
                     top, top_value = candidate, value
             if top is not None and top_value >= best + min_gain:
-                (_name, was, now), = current.changes(top)
-                result.steps.append((name, was, now, round(top_value, 4)))
                 current, best, improved = top, top_value, True
         if not improved:
             break

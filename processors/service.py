@@ -62,10 +62,10 @@ def run(settings: Settings, stop: threading.Event, *, rules_path: str | Path | N
     """Run the processor until `stop` is set; the batch in hand is finished and committed."""
     metrics = metrics or Metrics()
     ready = metrics.readiness
-    for check in ("processor rules loaded", "processor kafka", "processor partitions"):
+    for check in ("processor kafka", "processor partitions"):
         ready.set(check, False)
     path = Path(rules_path) if rules_path else settings.config_file("rules.yaml")
-    watcher = RulesWatcher(path, interval=reload_interval)
+    watcher = RulesWatcher(path, interval=reload_interval)  # raises on a broken file
     ready.set("processor rules loaded")
     topics = Topics.from_settings(settings)
     own_producer = producer is None

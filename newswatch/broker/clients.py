@@ -47,7 +47,7 @@ def unreachable(settings: Settings, exc: Exception) -> BrokerError:
     )
 
 
-def _bootstrap(settings: Settings) -> dict[str, Any]:
+def bootstrap_timeout(settings: Settings) -> dict[str, Any]:
     """How long a client waits for the first answer: short, so that a command started with
     the broker down says so in one line instead of waiting out kafka-python's 30 s."""
     return {"bootstrap_timeout_ms": int(settings.kafka_connect_timeout * 1000)}
@@ -55,7 +55,7 @@ def _bootstrap(settings: Settings) -> dict[str, Any]:
 
 def make_producer(settings: Settings, **overrides: Any) -> KafkaProducer:
     """A producer with keys and values as bytes; refuses to weaken acks or idempotence."""
-    config = {**PRODUCER_DEFAULTS, **_bootstrap(settings), **overrides}
+    config = {**PRODUCER_DEFAULTS, **bootstrap_timeout(settings), **overrides}
     if config["acks"] not in ("all", -1) or not config["enable_idempotence"]:
         raise BrokerError("producers must keep acks='all' and enable_idempotence=True",
                           fix="remove the override")
@@ -69,7 +69,7 @@ def make_producer(settings: Settings, **overrides: Any) -> KafkaProducer:
 def make_consumer(settings: Settings, group_id: str | None, topics: Iterable[str] = (),
                   **overrides: Any) -> KafkaConsumer:
     """A consumer that never commits on its own. `group_id=None` joins no group (replay)."""
-    config = {**CONSUMER_DEFAULTS, **_bootstrap(settings), **overrides}
+    config = {**CONSUMER_DEFAULTS, **bootstrap_timeout(settings), **overrides}
     if config["enable_auto_commit"]:
         raise BrokerError("consumers must not auto-commit", fix="commit after flushing output")
     try:
@@ -110,7 +110,7 @@ def make_admin(settings: Settings, **overrides: Any) -> KafkaAdminClient:
     try:
         return KafkaAdminClient(bootstrap_servers=settings.bootstrap_servers,
                                 client_id="newswatch-admin",
-                                **{**_bootstrap(settings), **overrides})
+                                **{**bootstrap_timeout(settings), **overrides})
     except KafkaError as exc:
         raise unreachable(settings, exc) from None
 

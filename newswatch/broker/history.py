@@ -17,6 +17,7 @@ from kafka import KafkaConsumer, TopicPartition
 from kafka.errors import KafkaError
 from kafka.partitioner.default import murmur2
 
+from newswatch.broker.clients import bootstrap_timeout, unreachable
 from newswatch.errors import BrokerError, InputError
 from newswatch.settings import Settings
 
@@ -36,14 +37,11 @@ def partition_for_key(key: str, partitions: int) -> int:
 
 def history_consumer(settings: Settings) -> KafkaConsumer:
     """A consumer in no group that never commits: reading history moves no live offsets."""
-    from newswatch.broker.clients import unreachable
-
     try:
         return KafkaConsumer(bootstrap_servers=settings.bootstrap_servers, group_id=None,
                              enable_auto_commit=False, auto_offset_reset="earliest",
                              max_poll_records=2000, fetch_max_bytes=64 * 1024 * 1024,
-                             client_id="newswatch-history",
-                             bootstrap_timeout_ms=int(settings.kafka_connect_timeout * 1000))
+                             client_id="newswatch-history", **bootstrap_timeout(settings))
     except KafkaError as exc:
         raise unreachable(settings, exc) from None
 
