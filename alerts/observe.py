@@ -1,7 +1,7 @@
 """What the alerter reports to Prometheus, from the ledger records it writes.
 
-Every status goes through `Alerter._record`, so counting there sees every post, failure,
-duplicate, throttle and dead letter exactly as the ledger does. Labels are the channel and
+Every status goes through `KafkaRecorder.record` (alerts/service.py), so counting there
+sees every post, failure, duplicate, throttle and dead letter exactly as the ledger does. Labels are the channel and
 the outcome: both come from alerts.yaml or a fixed set, never from feed text.
 """
 

@@ -1,0 +1,243 @@
+"""Deciding what to post: routing, alert ids, story matching, pacing and digests.
+
+Plain code over the in-memory ledger: given a decision it writes ledger records (intent,
+duplicate, throttled) through a `Recorder` and puts `Job`s on the `Schedule`. It never
+touches Kafka or Slack, so every planning rule is tested without either
+(tests/test_alert_planner.py); alerts/delivery.py carries the jobs out.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime, timedelta
+from typing import Any
+
+from alerts.clock import Clock
+from alerts.config import AlertsConfig, Route
+from alerts.dedupe import StoryIndex
+from alerts.identity import alert_id, copy_id, digest_id, story_key
+from alerts.jobs import (DIGEST_ROUTE, HISTORY_MARGIN, AlertStats, Job, Recorder, Schedule,
+                         Source, attach)
+from alerts.ledger import Entry, Ledger
+from alerts.render import DigestItem, alert_view, clean, digest_view
+from alerts.routing import Router
+from alerts.throttle import DigestBook, Throttler
+from newswatch.messages import SEVERITY_ORDER, Alert, Decision
+
+log = logging.getLogger(__name__)
+
+
+class Planner:
+    """Turns decisions into ledger records and scheduled posts."""
+
+    def __init__(self, config: AlertsConfig, ledger: Ledger, recorder: Recorder,
+                 schedule: Schedule, *, clock: Clock, stats: AlertStats,
+                 threads: bool) -> None:
+        self.config = config
+        self.ledger = ledger
+        self.recorder = recorder
+        self.schedule = schedule
+        self.clock = clock
+        self.stats = stats
+        self.threads = threads and config.threading.follow_ups
+        self.router = Router(config)
+        self.throttler = Throttler(config.throttle, clock)
+        self.digests = DigestBook(config.throttle, clock)
+        self.stories = StoryIndex(timedelta(minutes=config.dedupe.window_minutes),
+                                  config.dedupe.title_similarity)
+        ledger.listeners.append(self._index_story)
+        horizon = clock.now() - self.stories.window
+        for entry in sorted(ledger.entries(), key=lambda e: e.opened_at or e.at):
+            if (entry.opened_at or entry.at) >= horizon:
+                self._index_entry(entry)
+
+    # ---------------------------------------------------------------- decisions
+
+    def plan(self, decision: Decision, src: Source) -> None:
+        self.stats.decisions += 1
+        if not decision.categories:
+            return
+        self.stats.matched += 1
+        now = self.clock.now()
+        if now - decision.decided_at > timedelta(hours=self.config.max_age_hours):
+            self.stats.stale += 1
+            log.debug("not alerting %s: decided %s, older than max_age_hours",
+                      decision.article_id, decision.decided_at.isoformat())
+            return
+        routes = self.router.routes_for(decision)
+        if not routes:
+            self.stats.unrouted += 1
+            log.debug("decision on %s (%s, %s) matches no route in alerts.yaml",
+                      decision.article_id, ",".join(decision.categories), decision.severity)
+            return
+        story = story_key(decision.url, decision.article_id)
+        for route in routes:
+            self._plan_route(decision, src, route, story, now)
+
+    def _base(self, decision: Decision, src: Source, route: Route, aid: str) -> dict[str, Any]:
+        return dict(alert_id=aid, article_id=decision.article_id, route=route.name,
+                    channel=route.channel, decision=src.provenance,
+                    ruleset_version=decision.ruleset.version, title=clean(decision.title)[:300],
+                    url=decision.url, severity=decision.severity,
+                    categories=tuple(decision.categories), decided_at=decision.decided_at)
+
+    def _plan_route(self, decision: Decision, src: Source, route: Route, story: str,
+                    now: datetime) -> None:
+        aid = alert_id(story, route.name)
+        base = self._base(decision, src, route, aid)
+        pending = self.schedule.get(aid)
+        entry = self.ledger.get(aid)
+        owner = pending.base["article_id"] if pending else (entry.article_id if entry else None)
+        if owner is not None and owner != decision.article_id:
+            # Another article with the same canonical URL (another feed's copy): one alert.
+            self._record_copy(base, story, route.name, decision.article_id, aid)
+            return
+        if pending is not None:  # the same decision again while its post is planned
+            attach(pending, src)
+            return
+        if entry is not None:
+            self._plan_known(decision, src, route, entry, base)
+            return
+        original = self.stories.find(route.name, decision.title, now)
+        if original is not None and original != aid:
+            self._plan_copy(decision, src, route, original, base)
+            return
+        digest = self.digests.get(route.channel)
+        admission = self.throttler.admit(route.channel, digest_open=digest is not None)
+        if not admission.post:
+            if digest is None:
+                digest = self.digests.open(route.channel, digest_id(route.channel, aid))
+            digest.members.append(aid)
+            self.recorder.record(base, "throttled", digest_id=digest.digest_id,
+                                 error=admission.reason)
+            self.stats.throttled += 1
+            return
+        view = alert_view(decision, alert_id=aid, route=route.name, channel=route.channel,
+                          mentions=self.router.mentions(route, decision),
+                          max_evidence=self.config.message.max_evidence)
+        self.recorder.record(base, "intent")
+        self.schedule.add(Job(admission.at, "alert", view, base, since=now - HISTORY_MARGIN,
+                              planned_at=self.clock.monotonic()), src)
+
+    def _record_copy(self, base: dict[str, Any], story: str, route: str, article_id: str,
+                     original: str) -> None:
+        cid = copy_id(story, route, article_id)
+        if cid in self.ledger:
+            self.stats.already_settled += 1
+            return
+        self.recorder.record({**base, "alert_id": cid}, "duplicate", duplicate_of=original)
+        self.stats.duplicates += 1
+
+    def _plan_known(self, decision: Decision, src: Source, route: Route, entry: Entry,
+                    base: dict[str, Any]) -> None:
+        """This article's alert is in the ledger: settled (a replay: nothing to do) or
+        unsettled (the alerter stopped between intent and result: look, then post)."""
+        if entry.final:
+            self.stats.already_settled += 1
+            return
+        follow_up = entry.duplicate_of is not None
+        view = alert_view(decision, alert_id=entry.alert_id, route=route.name,
+                          channel=route.channel, mentions=self.router.mentions(route, decision),
+                          max_evidence=self.config.message.max_evidence,
+                          kind="follow-up" if follow_up else "alert")
+        since = (entry.opened_at or entry.at) - HISTORY_MARGIN
+        job = Job(self.throttler.reserve(route.channel), "follow-up" if follow_up else "alert",
+                  view, {**base, "duplicate_of": entry.duplicate_of}, since=since,
+                  planned_at=self.clock.monotonic(), reconcile=True,
+                  original=entry.duplicate_of)
+        log.info("alert %s has an intent without a result: looking in %s before posting",
+                 entry.alert_id, route.channel)
+        self.schedule.add(job, src)
+
+    def _plan_copy(self, decision: Decision, src: Source, route: Route, original: str,
+                   base: dict[str, Any]) -> None:
+        """Another article of a story already alerted on this route."""
+        first = self.ledger.get(original)
+        threading_on = (self.threads and first is not None
+                        and first.status in ("intent", "failed", "posted")
+                        and first.duplicate_of is None
+                        and first.article_id != decision.article_id  # moved URL, same article
+                        and len(first.replies) < self.config.threading.max_replies)
+        if threading_on:
+            admission = self.throttler.admit(route.channel,
+                                             digest_open=self.digests.is_open(route.channel))
+            if admission.post:
+                view = alert_view(decision, alert_id=base["alert_id"], route=route.name,
+                                  channel=route.channel, kind="follow-up",
+                                  max_evidence=min(2, self.config.message.max_evidence))
+                self.recorder.record(base, "intent", duplicate_of=original)
+                now = self.clock.now()
+                self.schedule.add(Job(admission.at, "follow-up", view,
+                                      {**base, "duplicate_of": original},
+                                      since=now - HISTORY_MARGIN,
+                                      planned_at=self.clock.monotonic(), original=original),
+                                  src)
+                return
+        self.recorder.record(base, "duplicate", duplicate_of=original)
+        self.stats.duplicates += 1
+
+    # ---------------------------------------------------------------- digests
+
+    def next_digest_at(self) -> float | None:
+        return self.digests.next_due_at()
+
+    def open_due_digests(self, *, all_: bool = False) -> None:
+        """Digests whose collection time is over become posts."""
+        for digest in self.digests.due(all_=all_):
+            self.digests.close(digest.channel)
+            self._plan_digest(digest.digest_id, digest.channel,
+                              self.ledger.members(digest.digest_id), reconcile=False)
+
+    def resume_digests(self) -> None:
+        """Held-back alerts whose digest never went out (the alerter stopped): post now."""
+        for did, members in self.ledger.open_digests().items():
+            if not members or did in self.schedule:
+                continue
+            existing = self.ledger.get(did)
+            log.info("posting digest %s of %d held-back alert(s) left from a previous run",
+                     did, len(members))
+            self._plan_digest(did, members[0].channel, members,
+                              reconcile=existing is not None)
+
+    def _digest_reason(self) -> str:
+        t = self.config.throttle
+        return (f"more than {t.per_second:g}/s or {t.max_per_window} per "
+                f"{t.window_seconds:g}s for this channel")
+
+    def _plan_digest(self, did: str, channel: str, members: list[Entry], *,
+                     reconcile: bool) -> None:
+        items = [DigestItem(e.alert_id, e.title, e.url, e.severity or "none", e.categories,
+                            e.route) for e in members]
+        view = digest_view(digest_id=did, channel=channel, items=items,
+                           reason=self._digest_reason(),
+                           max_items=self.config.throttle.digest_max_items)
+        severities = [e.severity for e in members if e.severity]
+        base = dict(alert_id=did, article_id="", route=DIGEST_ROUTE, channel=channel,
+                    title=f"{len(items)} alert(s) held back", url=None,
+                    severity=max(severities, key=_severity_rank) if severities else None)
+        existing = self.ledger.get(did)
+        if existing is None:
+            self.recorder.record(base, "intent")
+        since = ((existing.opened_at or existing.at) if existing else self.clock.now()) \
+            - HISTORY_MARGIN
+        self.schedule.add(Job(self.throttler.reserve(channel), "digest", view, base,
+                              since=since, planned_at=self.clock.monotonic(),
+                              reconcile=reconcile))
+
+    # ---------------------------------------------------------------- stories
+
+    def _index_story(self, alert: Alert, entry: Entry) -> None:
+        if alert.status in ("intent", "posted", "throttled", "failed"):
+            self._index_entry(entry)
+
+    def _index_entry(self, entry: Entry) -> None:
+        if entry.route == DIGEST_ROUTE or entry.duplicate_of or entry.status == "duplicate":
+            return
+        if entry.status == "dead-lettered" or not entry.title:
+            return
+        self.stories.add(entry.route, entry.alert_id, entry.title,
+                         entry.opened_at or entry.at)
+
+
+def _severity_rank(severity: str) -> int:
+    return SEVERITY_ORDER.get(severity, 0)
