@@ -19,6 +19,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from bench.realset import SPLITS  # noqa: E402
 from processors.evaluation import evaluate, load_gold, load_predicted  # noqa: E402
 
 REAL = ROOT / "tests" / "devset" / "real"
@@ -61,14 +62,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--systems", default=",".join(DEFAULT_SYSTEMS),
                         help="comma separated, or 'all' for every recorded system")
     parser.add_argument("--split", default="both",
-                        choices=("dev", "heldout", "heldout2", "heldout3", "heldout4",
-                                 "heldout5", "heldout6", "heldout7", "all", "both"))
+                        choices=(*SPLITS, "all", "both"))
     args = parser.parse_args(argv)
     systems = sorted(p.stem for p in (REAL / "decisions").glob("*.jsonl")) \
         if args.systems == "all" else args.systems.split(",")
-    every = ("dev", "heldout", "heldout2", "heldout3", "heldout4", "heldout5", "heldout6",
-             "heldout7")
-    splits = every if args.split == "both" else (args.split,)
+    splits = SPLITS if args.split == "both" else (args.split,)
     head = "  ".join(f"{c[:11]:<14}" for c in CATEGORIES)
     for split in splits:
         print(f"\n{split}: P/R/F1 per category, macro-F1")

@@ -207,17 +207,18 @@ class Classifier:
             kept = 0
             for findex, fd in enumerate(docs):
                 starts = None
-                lead_sentences = fd.lead_sentences
+                lead_end = 0
                 for hit in rule.find(fd):
                     if starts is None:
                         starts = fd.starts
+                        lead_end = fd.lead_end
                     sid = bisect_right(starts, hit.start) - 1  # FieldDoc.sentence_of
                     if not accepted(fd, hit, doc_lists, sid):
                         continue
                     where = (findex, sid)
                     weight = fixed[findex]
                     if weight is None:  # FieldDoc.position
-                        weight = lead_at if sid < lead_sentences else body_at
+                        weight = lead_at if sid < lead_end else body_at
                     if where not in best or weight[0] > best[where][0]:
                         best[where] = weight
                     if kept < MAX_MATCHES_PER_RULE:

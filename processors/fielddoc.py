@@ -16,6 +16,14 @@ from processors.nlp import sentence_starts
 from processors.rules.base import Hit
 from processors.rules.terms import FieldHits
 
+# Real pages put lines ahead of the story: a dateline, "Photo: Yonhap", a byline, a menu
+# path, "2 months ago". They do not take a lead place (see FieldDoc.lead_end).
+FURNITURE_PREFIXES = ("photo", "file photo", "caption", "preview mode", "menu", "share",
+                      "written", "updated", "posted", "published", "copyright", "(c)", "ⓒ",
+                      "▲", "사진", "写真", "【写真", "[사진", "(사진", "〈사진")
+FURNITURE_LETTERS = 25   # fewer letters than this (a CJK character counts 2): not a sentence
+MAX_FURNITURE = 4        # furniture lines skipped at most, so the lead stays short
+
 
 class FieldDoc:
     def __init__(self, name: str, text: str, doc: Doc, terms: FieldHits,
@@ -42,6 +50,28 @@ class FieldDoc:
         if self.name == "title":
             return [0]
         return sentence_starts(self.nlp, self.doc)
+
+    @cached_property
+    def lead_end(self) -> int:
+        """Index of the first body sentence: the lead is the first `lead_sentences`
+        sentences that say something, with the furniture lines before or between them."""
+        starts = self.starts
+        counted = 0
+        last = min(len(starts), self.lead_sentences + MAX_FURNITURE)
+        for index in range(last):
+            if counted == self.lead_sentences:
+                return index
+            if not self._furniture(index):
+                counted += 1
+        return last
+
+    def _furniture(self, index: int) -> bool:
+        start, end = self.sentence_chars(index)
+        text = self.text[start:end].strip()
+        letters = sum(2 if ord(ch) >= 0x2E80 else 1 for ch in text if ch.isalpha())
+        if letters < FURNITURE_LETTERS:
+            return True
+        return text.lower().startswith(FURNITURE_PREFIXES)
 
     def sentence_of(self, hit: Hit) -> int:
         return bisect_right(self.starts, hit.start) - 1
@@ -86,7 +116,7 @@ class FieldDoc:
             return "lead"
         if sid is None:
             sid = self.sentence_of(hit)
-        return "lead" if sid < self.lead_sentences else "body"
+        return "lead" if sid < self.lead_end else "body"
 
     def sentence_text(self, hit: Hit, sid: int | None = None) -> str:
         if sid is None:

@@ -159,10 +159,25 @@ class TestScoring:
         assert verdict.category_points["drills"] == 4.0  # score 2 x title weight 2
 
     def test_score_below_threshold_raises_nothing_but_keeps_evidence(self, small):
-        verdict = small.explain([("text", "One.\n\nTwo. Three. South Korea and Japan held a drill.")])
+        verdict = small.explain([("text", "Officials gathered in the capital on Monday. "
+                                            "The weather was cold for the time of year. "
+                                            "South Korea and Japan held a drill.")])
         assert verdict.categories == () and verdict.severity == "none"
         assert [m.rule_id for m in verdict.matches] == ["joint-drill"]
         assert verdict.score == 2.0  # body weight 1 x score 2, below threshold 3
+
+    def test_datelines_photo_credits_and_bylines_do_not_take_the_lead(self, small):
+        # Real pages open with such lines; the story's first sentences are still its lead.
+        text = ("2024-11-17. Photo: Yonhap News Agency file photo of the harbour. By Kim Min-ji. "
+                "South Korea and Japan held a drill. The weather was cold for the time of year.")
+        verdict = small.explain([("text", text)])
+        assert verdict.categories == ("drills", "cooperation")
+        assert verdict.category_points["drills"] == 3.0  # score 2 x lead weight 1.5
+
+    def test_a_lead_of_furniture_only_is_bounded(self, small):
+        text = "Menu. Share. Print. Photo: archive. Updated today. " * 3 + \
+            "South Korea and Japan held a drill."
+        assert small.explain([("text", text)]).categories == ()
 
     def test_token_patterns_run_only_in_sentences_with_an_anchor(self, tmp_path):
         text = SMALL_RULES + """\
