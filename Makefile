@@ -7,7 +7,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
 .PHONY: help install test test-unit demo eval eval-real bench bench-collect bench-process bench-alert \
-        bench-replay kafka-up kafka-down clean
+        bench-replay bench-events kafka-up kafka-down clean
 
 help:
 	@echo "make demo    start a local Kafka and run the pipeline on the seed feeds"
@@ -40,7 +40,7 @@ eval: $(STAMP)
 eval-real: $(STAMP)
 	$(BIN)/python -m bench.eval_real
 
-bench: bench-collect bench-process bench-alert bench-replay
+bench: bench-collect bench-process bench-alert bench-replay bench-events
 
 bench-collect: $(STAMP)
 	$(BIN)/python -m bench.bench_collect
@@ -53,6 +53,9 @@ bench-alert: $(STAMP)
 
 bench-replay: $(STAMP)
 	$(BIN)/python -m bench.bench_replay
+
+bench-events: $(STAMP)
+	$(BIN)/python -m bench.bench_events
 
 kafka-up: $(STAMP)
 	$(BIN)/newswatch kafka up

@@ -130,6 +130,23 @@ class Threading(_Model):
     max_replies: int = Field(5, ge=0, le=100)
 
 
+class Events(_Model):
+    """Reports of one event from other outlets and languages join its alert (alerts/events.py):
+    close in time, a shared category, no conflicting day named, and enough of the rules'
+    term lists in common (each weighted by how rare it is among the open stories)."""
+
+    enabled: bool = Field(True, description="false: only the same URL or a near-identical "
+                          "title joins an alert")
+    window_hours: float = Field(36, gt=0, le=7 * 24, description="reports published further "
+                                "apart than this are different events")
+    min_similarity: float = Field(0.5, gt=0, le=1.2, description="how much of the shorter "
+                                  "report's weighted evidence the two must share (0..1, plus "
+                                  "0.15 when both name days that agree and 0.1 for a shared "
+                                  "number)")
+    date_tolerance_days: int = Field(0, ge=0, le=7, description="days named this far apart "
+                                     "still agree (1 if feeds give dates in other time zones)")
+
+
 class MessageOptions(_Model):
     max_evidence: int = Field(5, ge=1, le=10)
 
@@ -153,6 +170,7 @@ class AlertsConfig(_Model):
     dedupe: Dedupe = Dedupe()
     throttle: Throttle = Throttle()
     threading: Threading = Threading()
+    events: Events = Events()
     message: MessageOptions = MessageOptions()
     delivery: Delivery = Delivery()
     max_age_hours: float = Field(72, gt=0, description="decisions older than this "

@@ -16,7 +16,7 @@ from alerts.clock import Clock
 from alerts.jobs import AlertStats, Job, Recorder, Schedule
 from alerts.ledger import Ledger
 from alerts.options import FaultInjector
-from alerts.render import to_slack
+from alerts.render import reports_line, to_slack
 from alerts.sinks import DeliveryError, Sink
 from newswatch.errors import AlertError
 
@@ -47,6 +47,9 @@ class Delivery:
             self.execute(job)
 
     def execute(self, job: Job) -> None:
+        if job.kind == "update":
+            self._update(job)
+            return
         thread_ts = None
         if job.kind == "follow-up":
             first_job = self.schedule.get(job.original or "")
@@ -77,7 +80,8 @@ class Delivery:
         message = to_slack(job.view)
         self.faults.reached("kill-before-post")
         try:
-            result = self.sink.post(job.channel, message, thread_ts=thread_ts)
+            result = self.sink.post(job.channel, message, thread_ts=thread_ts,
+                                    broadcast=job.broadcast)
         except DeliveryError as err:
             self._failed(job, err, thread_ts)
             return
@@ -128,6 +132,37 @@ class Delivery:
         job.reconcile = True
         self.schedule.move(job, self.clock.monotonic() + backoff)
         self.unhealthy_until = job.at
+
+    def _update(self, job: Job) -> None:
+        """Edit the event's first alert to list every report posted in its thread."""
+        parent = self.ledger.get(job.alert_id)
+        if parent is None or not parent.ts:
+            self.schedule.finished(job)
+            return
+        replies = sorted((e for e in (self.ledger.get(r) for r in parent.replies)
+                          if e is not None and e.status == "posted"),
+                         key=lambda e: e.opened_at or e.at)
+        outlets = [(parent.source, parent.language)] + [(e.source, e.language) for e in replies]
+        self.faults.reached("kill-before-update")
+        try:
+            self.sink.update_reports(parent.channel, parent.ts, reports_line(outlets))
+        except DeliveryError as err:
+            if err.kind == "fatal":
+                raise AlertError(f"{err}; the alerter stopped", fix=err.fix) from None
+            if err.kind in ("channel", "rejected"):
+                log.warning("alert %s in %s: its reports line was not updated (%s: %s)",
+                            job.alert_id, job.channel, err.code, err,
+                            extra={"alert_id": job.alert_id})
+                self.schedule.finished(job)
+                return
+            job.failures += 1
+            backoff = err.retry_after or min(60.0, 2.0 ** job.failures)
+            log.warning("alert %s: updating its reports line failed (%s); trying again in "
+                        "%.0fs", job.alert_id, err, backoff)
+            self.schedule.move(job, self.clock.monotonic() + backoff)
+            return
+        self._finish(job, "updated", reports=len(outlets))
+        self.stats.updates += 1
 
     def _finish(self, job: Job, status: str, **fields: Any) -> None:
         self.recorder.record(job.base, status, **fields)

@@ -41,11 +41,14 @@ class AlertStats:
     digests: int = 0
     dead_lettered: int = 0
     failures: int = 0
+    updates: int = 0
+    """edits of a posted alert listing its event's reports"""
     throttle_wait_s: float = 0.0
 
     def summary(self) -> str:
         return (f"{self.decisions} decisions ({self.matched} matched), {self.posted} posted, "
-                f"{self.follow_ups} follow-ups, {self.duplicates} duplicates, "
+                f"{self.follow_ups} follow-ups ({self.updates} first alerts updated), "
+                f"{self.duplicates} duplicates, "
                 f"{self.throttled} held for {self.digests} digest(s), {self.reconciled} "
                 f"found already posted, {self.already_settled} already settled, "
                 f"{self.dead_lettered} dead-lettered, {self.stale} too old, "
@@ -74,10 +77,11 @@ class Source:
 
 @dataclass(eq=False)
 class Job:
-    """One post to make (an alert, a follow-up in a thread, or a digest)."""
+    """One post to make (an alert, a follow-up in a thread, or a digest), or the edit of a
+    posted alert that lists its event's reports (`update`)."""
 
     at: float
-    kind: Literal["alert", "follow-up", "digest"]
+    kind: Literal["alert", "follow-up", "digest", "update"]
     view: AlertView
     base: dict[str, Any]
     since: datetime
@@ -87,6 +91,8 @@ class Job:
     original: str | None = None
     attempts: int = 0
     failures: int = 0
+    broadcast: bool = False
+    """a follow-up shown in the channel too (it raises a category or the severity)"""
 
     @property
     def alert_id(self) -> str:

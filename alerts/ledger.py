@@ -22,7 +22,7 @@ from kafka import KafkaConsumer, TopicPartition
 from kafka.errors import KafkaError
 
 from newswatch.errors import BrokerError, DecodeError
-from newswatch.messages import Alert, decode
+from newswatch.messages import Alert, EventEvidence, decode
 from newswatch.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -54,6 +54,12 @@ class Entry:
     opened_at: datetime | None = None
     """time of the first record (the intent): where to start looking in channel history"""
     replies: set[str] = field(default_factory=set)
+    source: str = ""
+    language: str = ""
+    published_at: datetime | None = None
+    event: EventEvidence | None = None
+    reports: int = 1
+    """reports of the event the posted message lists (status updated records raise it)"""
 
     @property
     def final(self) -> bool:
@@ -66,6 +72,9 @@ class Ledger:
     def __init__(self) -> None:
         self._entries: dict[str, Entry] = {}
         self._members: dict[str, list[str]] = {}
+        # Replies read before their first alert (the ledger is read partition by partition):
+        # linked when the first alert's record arrives.
+        self._early_replies: dict[str, set[str]] = {}
         self.records = 0
         self.listeners: list[Callable[[Alert, Entry], None]] = []
 
@@ -77,8 +86,13 @@ class Ledger:
                           alert.status, alert.at, alert.title, alert.url, alert.ts,
                           alert.thread_ts, alert.digest_id, alert.duplicate_of, alert.severity,
                           tuple(alert.categories), alert.attempts, alert.error,
-                          opened_at=alert.at)
+                          opened_at=alert.at, source=alert.source, language=alert.language,
+                          published_at=alert.published_at, event=alert.event)
+            entry.replies |= self._early_replies.pop(alert.alert_id, set())
             self._entries[alert.alert_id] = entry
+        elif alert.status == "updated":
+            # The posted message was edited (the count of reports): it stays posted.
+            entry.reports = max(entry.reports, alert.reports or 1)
         elif entry.final and alert.status not in FINAL:
             return entry  # a stale intent (replayed or late) never reopens a settled alert
         else:
@@ -94,10 +108,16 @@ class Ledger:
             entry.url = alert.url or entry.url
             entry.severity = alert.severity or entry.severity
             entry.categories = tuple(alert.categories) or entry.categories
+            entry.source = alert.source or entry.source
+            entry.language = alert.language or entry.language
+            entry.published_at = alert.published_at or entry.published_at
+            entry.event = alert.event or entry.event
         if alert.duplicate_of and alert.status in ("intent", "posted"):
             original = self._entries.get(alert.duplicate_of)
             if original is not None:
                 original.replies.add(alert.alert_id)
+            else:
+                self._early_replies.setdefault(alert.duplicate_of, set()).add(alert.alert_id)
         if alert.digest_id and alert.status == "throttled":
             members = self._members.setdefault(alert.digest_id, [])
             if alert.alert_id not in members:
@@ -144,6 +164,9 @@ class Ledger:
                     self._entries[d].final]:
             if all(m not in self._entries for m in self._members[did]):
                 del self._members[did]
+        for parent in [p for p, ids in self._early_replies.items()
+                       if all(r not in self._entries for r in ids)]:
+            del self._early_replies[parent]  # their first alert was forgotten or never came
         return len(old)
 
     def unsettled(self) -> list[Entry]:

@@ -3,7 +3,9 @@
 `NEWSWATCH_ALERT_FAULT` exists for the crash tests only: `kill-after-post:N` makes the
 process SIGKILL itself right after its N-th Slack post and before the ledger records it (the
 hardest moment for exactly-once); `kill-before-post:N` right before the N-th post, after
-the intent is in the ledger. Unset, it does nothing.
+the intent is in the ledger; `kill-before-update:N` right before the N-th edit of a posted
+alert (a reply is in the thread, the first alert does not list it yet). Unset, it does
+nothing.
 """
 
 from __future__ import annotations
@@ -17,7 +19,7 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from newswatch.errors import ConfigError
 
-FAULT_POINTS = ("kill-before-post", "kill-after-post")
+FAULT_POINTS = ("kill-before-post", "kill-after-post", "kill-before-update")
 
 
 class AlerterOptions(BaseSettings):
@@ -25,8 +27,9 @@ class AlerterOptions(BaseSettings):
 
     fault: str | None = Field(
         None, validation_alias=AliasChoices("NEWSWATCH_ALERT_FAULT", "newswatch_alert_fault"),
-        pattern=r"^(kill-before-post|kill-after-post):[1-9][0-9]{0,5}$",
-        description="Crash tests only: kill-after-post:N or kill-before-post:N.")
+        pattern=r"^(kill-before-post|kill-after-post|kill-before-update):[1-9][0-9]{0,5}$",
+        description="Crash tests only: kill-after-post:N, kill-before-post:N or "
+                    "kill-before-update:N.")
 
     @classmethod
     def load(cls, **overrides: object) -> "AlerterOptions":
@@ -34,7 +37,8 @@ class AlerterOptions(BaseSettings):
             return cls(**overrides)
         except ValidationError as exc:
             raise ConfigError(f"NEWSWATCH_ALERT_FAULT: {exc.errors()[0]['msg']}",
-                              fix="unset it, or use kill-after-post:N / kill-before-post:N"
+                              fix="unset it, or use kill-after-post:N, kill-before-post:N "
+                                  "or kill-before-update:N"
                               ) from None
 
     @property

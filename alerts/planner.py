@@ -15,11 +15,12 @@ from typing import Any
 from alerts.clock import Clock
 from alerts.config import AlertsConfig, Route
 from alerts.dedupe import StoryIndex
+from alerts.events import EventIndex, signature
 from alerts.identity import alert_id, copy_id, digest_id, story_key
 from alerts.jobs import (DIGEST_ROUTE, HISTORY_MARGIN, AlertStats, Job, Recorder, Schedule,
                          Source, attach)
 from alerts.ledger import Entry, Ledger
-from alerts.render import DigestItem, alert_view, clean, digest_view
+from alerts.render import AlertView, DigestItem, alert_view, clean, digest_view
 from alerts.routing import Router
 from alerts.throttle import DigestBook, Throttler
 from newswatch.messages import SEVERITY_ORDER, Alert, Decision
@@ -32,7 +33,7 @@ class Planner:
 
     def __init__(self, config: AlertsConfig, ledger: Ledger, recorder: Recorder,
                  schedule: Schedule, *, clock: Clock, stats: AlertStats,
-                 threads: bool) -> None:
+                 threads: bool, updates: bool = False) -> None:
         self.config = config
         self.ledger = ledger
         self.recorder = recorder
@@ -40,13 +41,18 @@ class Planner:
         self.clock = clock
         self.stats = stats
         self.threads = threads and config.threading.follow_ups
+        self.updates = self.threads and updates  # edit the first alert as reports arrive
         self.router = Router(config)
         self.throttler = Throttler(config.throttle, clock)
         self.digests = DigestBook(config.throttle, clock)
         self.stories = StoryIndex(timedelta(minutes=config.dedupe.window_minutes),
                                   config.dedupe.title_similarity)
+        ev = config.events
+        self.events = EventIndex(timedelta(hours=ev.window_hours), ev.min_similarity,
+                                 ev.date_tolerance_days) if ev.enabled else None
         ledger.listeners.append(self._index_story)
-        horizon = clock.now() - self.stories.window
+        ledger.listeners.append(self._on_record)
+        horizon = clock.now() - max(self.stories.window, timedelta(hours=ev.window_hours))
         for entry in sorted(ledger.entries(), key=lambda e: e.opened_at or e.at):
             if (entry.opened_at or entry.at) >= horizon:
                 self._index_entry(entry)
@@ -79,7 +85,10 @@ class Planner:
                     channel=route.channel, decision=src.provenance,
                     ruleset_version=decision.ruleset.version, title=clean(decision.title)[:300],
                     url=decision.url, severity=decision.severity,
-                    categories=tuple(decision.categories), decided_at=decision.decided_at)
+                    categories=tuple(decision.categories), decided_at=decision.decided_at,
+                    source=decision.source, language=decision.language,
+                    published_at=decision.published_at,
+                    event=decision.evidence if decision.evidence.terms else None)
 
     def _plan_route(self, decision: Decision, src: Source, route: Route, story: str,
                     now: datetime) -> None:
@@ -99,6 +108,10 @@ class Planner:
             self._plan_known(decision, src, route, entry, base)
             return
         original = self.stories.find(route.name, decision.title, now)
+        if original is None and self.events is not None and decision.evidence.terms:
+            original = self.events.find(route.name, signature(
+                decision.evidence, decision.categories,
+                decision.published_at or decision.decided_at), now)
         if original is not None and original != aid:
             self._plan_copy(decision, src, route, original, base)
             return
@@ -136,15 +149,16 @@ class Planner:
             self.stats.already_settled += 1
             return
         follow_up = entry.duplicate_of is not None
+        escalation = self._escalation(decision, entry.duplicate_of) if follow_up else ""
         view = alert_view(decision, alert_id=entry.alert_id, route=route.name,
                           channel=route.channel, mentions=self.router.mentions(route, decision),
                           max_evidence=self.config.message.max_evidence,
-                          kind="follow-up" if follow_up else "alert")
+                          kind="follow-up" if follow_up else "alert", escalation=escalation)
         since = (entry.opened_at or entry.at) - HISTORY_MARGIN
         job = Job(self.throttler.reserve(route.channel), "follow-up" if follow_up else "alert",
                   view, {**base, "duplicate_of": entry.duplicate_of}, since=since,
                   planned_at=self.clock.monotonic(), reconcile=True,
-                  original=entry.duplicate_of)
+                  original=entry.duplicate_of, broadcast=bool(escalation))
         log.info("alert %s has an intent without a result: looking in %s before posting",
                  entry.alert_id, route.channel)
         self.schedule.add(job, src)
@@ -162,19 +176,72 @@ class Planner:
             admission = self.throttler.admit(route.channel,
                                              digest_open=self.digests.is_open(route.channel))
             if admission.post:
+                escalation = self._escalation(decision, original)
                 view = alert_view(decision, alert_id=base["alert_id"], route=route.name,
                                   channel=route.channel, kind="follow-up",
-                                  max_evidence=min(2, self.config.message.max_evidence))
+                                  mentions=self.router.mentions(route, decision),
+                                  max_evidence=min(2, self.config.message.max_evidence),
+                                  escalation=escalation)
                 self.recorder.record(base, "intent", duplicate_of=original)
                 now = self.clock.now()
                 self.schedule.add(Job(admission.at, "follow-up", view,
                                       {**base, "duplicate_of": original},
                                       since=now - HISTORY_MARGIN,
-                                      planned_at=self.clock.monotonic(), original=original),
-                                  src)
+                                      planned_at=self.clock.monotonic(), original=original,
+                                      broadcast=bool(escalation)), src)
                 return
         self.recorder.record(base, "duplicate", duplicate_of=original)
         self.stats.duplicates += 1
+
+    def _escalation(self, decision: Decision, original: str | None) -> str:
+        """What a later report raises beyond the event so far (its first alert and the
+        replies in the thread): a new category, or a higher severity. Empty if nothing."""
+        first = self.ledger.get(original or "")
+        if first is None:
+            return ""
+        known = [first] + [e for e in (self.ledger.get(r) for r in first.replies)
+                           if e is not None and e.article_id != decision.article_id]
+        categories = {c for e in known for c in e.categories}
+        top = max((e.severity or "none" for e in known), key=_severity_rank)
+        new = [c for c in decision.categories if c not in categories]
+        if new:
+            return "this report adds " + ", ".join(new)
+        if _severity_rank(decision.severity) > _severity_rank(top):
+            return f"severity raised from {top} to {decision.severity}"
+        return ""
+
+    # ---------------------------------------------------------------- the event's reports
+
+    def _on_record(self, alert: Alert, entry: Entry) -> None:
+        if alert.status == "posted" and alert.duplicate_of:
+            self.plan_reports(alert.duplicate_of)
+
+    def plan_reports(self, parent_id: str) -> None:
+        """Edit the event's first alert to list its reports. The edit shows the ledger's
+        state when it runs, so one planned edit covers every reply posted before it."""
+        parent = self.ledger.get(parent_id)
+        if not self.updates or parent is None or parent.status != "posted" or not parent.ts:
+            return
+        if parent_id in self.schedule or self._posted_replies(parent) + 1 <= parent.reports:
+            return  # planned already, or it lists every posted reply (a record read back)
+        base = dict(alert_id=parent_id, article_id=parent.article_id, route=parent.route,
+                    channel=parent.channel, title=parent.title, url=parent.url)
+        self.schedule.add(Job(self.clock.monotonic(), "update",
+                              AlertView(kind="alert", alert_id=parent_id,
+                                        channel=parent.channel),
+                              base, since=parent.opened_at or parent.at,
+                              planned_at=self.clock.monotonic()))
+
+    def resume_reports(self) -> None:
+        """Edits a stopped alerter left undone: a reply posted, its first alert not yet
+        showing it."""
+        for entry in self.ledger.entries():
+            if entry.replies and entry.status == "posted":
+                self.plan_reports(entry.alert_id)
+
+    def _posted_replies(self, parent: Entry) -> int:
+        return sum(1 for r in parent.replies
+                   if (e := self.ledger.get(r)) is not None and e.status == "posted")
 
     # ---------------------------------------------------------------- digests
 
@@ -237,6 +304,10 @@ class Planner:
             return
         self.stories.add(entry.route, entry.alert_id, entry.title,
                          entry.opened_at or entry.at)
+        if self.events is not None and entry.event is not None:
+            opened = entry.opened_at or entry.at
+            self.events.add(entry.route, entry.alert_id, signature(
+                entry.event, entry.categories, entry.published_at or opened), opened)
 
 
 def _severity_rank(severity: str) -> int:

@@ -160,6 +160,9 @@ class AlertView:
     items: tuple[DigestItem, ...] = ()
     held_back: int = 0
     reason: str = ""
+    language: str = ""
+    escalation: str = ""
+    """a follow-up that raises a new category or a higher severity: what it raises"""
 
 
 @dataclass(frozen=True)
@@ -202,7 +205,8 @@ def pick_evidence(matches: tuple[Match, ...], limit: int) -> tuple[tuple[Evidenc
 
 def alert_view(decision: Decision, *, alert_id: str, route: str, channel: str,
                mentions: tuple[str, ...] = (), max_evidence: int = 5,
-               kind: Literal["alert", "follow-up"] = "alert") -> AlertView:
+               kind: Literal["alert", "follow-up"] = "alert",
+               escalation: str = "") -> AlertView:
     evidence, more = pick_evidence(decision.matches, max_evidence)
     rule_ids = tuple(dict.fromkeys(m.rule_id for m in decision.matches))
     return AlertView(
@@ -212,7 +216,8 @@ def alert_view(decision: Decision, *, alert_id: str, route: str, channel: str,
         url=safe_url(decision.url), source=clean(decision.source) or clean(decision.feed_id),
         feed_id=clean(decision.feed_id), published_at=decision.published_at,
         evidence=evidence, more_evidence=more, rule_ids=rule_ids,
-        mentions=mentions if kind == "alert" else (),
+        mentions=mentions if kind == "alert" or escalation else (),
+        language=clean(decision.language)[:8], escalation=escalation,
     )
 
 
@@ -307,13 +312,22 @@ def to_slack(view: AlertView) -> Message:
             f"{slack_text(view.route, 64)}")
     tag = label(view.categories, view.severity)
     mentions = " ".join(mention_markup(m) for m in view.mentions)
-    if view.kind == "follow-up":
-        head = f":repeat: Also reported by *{source}*: {title}"
-        blocks = [_section(head), _context(meta)]
+    outlet = f"{source} ({slack_text(view.language, 8)})" if view.language else source
+    if view.kind == "follow-up" and view.escalation:
+        head = (f"{SEVERITY_EMOJI.get(view.severity, '')} *{tag}* · "
+                f"{slack_text(view.escalation, 200)}")
+        if mentions:
+            head += f"  {mentions}"
+        blocks = [_section(head), _section(f"*{outlet}*: {title}"), _context(meta)]
         if evidence:
             blocks.append(_section(evidence))
         blocks.append(_context(refs))
-        text = f"Also reported by {source}: {slack_text(view.title, TITLE_LIMIT)}"
+        text = (f"{mentions + ' ' if mentions else ''}[{tag}] Also reported by {outlet}: "
+                f"{slack_text(view.title, TITLE_LIMIT)}")
+    elif view.kind == "follow-up":  # one line in the event's thread
+        blocks = [_section(f":repeat: *{outlet}*: {title}"),
+                  _context(f"{when(view.published_at)} · alert `{view.alert_id}`")]
+        text = f"Also reported by {outlet}: {slack_text(view.title, TITLE_LIMIT)}"
     else:
         head = f"{SEVERITY_EMOJI.get(view.severity, '')} *{tag}*"
         if mentions:
@@ -325,6 +339,25 @@ def to_slack(view: AlertView) -> Message:
         text = (f"{mentions + ' ' if mentions else ''}[{tag}] "
                 f"{slack_text(view.title, TITLE_LIMIT)} ({source})")
     return Message(view, cut(text, TEXT_LIMIT), tuple(blocks), _metadata(view))
+
+
+REPORTS_BLOCK = "newswatch-reports"
+
+
+def reports_line(outlets: list[tuple[str, str]]) -> str:
+    """ "3 reports · Yonhap (ko), NHK (ja), Kyodo (en)": the event's outlets, first first."""
+    names = [f"{slack_text(clean(s) or 'unknown', 60)}"
+             + (f" ({slack_text(clean(lang), 8)})" if lang else "") for s, lang in outlets]
+    shown = ", ".join(names[:12]) + (f" and {len(names) - 12} more" if len(names) > 12 else "")
+    return f":newspaper: *{len(outlets)} reports* · {shown}"
+
+
+def with_reports(blocks: list[dict], line: str) -> list[dict]:
+    """The message's blocks with its reports line put in (or replaced, when edited again)."""
+    kept = [b for b in blocks if b.get("block_id") != REPORTS_BLOCK]
+    block = {"type": "context", "block_id": REPORTS_BLOCK,
+             "elements": [{"type": "mrkdwn", "text": line[:CONTEXT_LIMIT]}]}
+    return kept[:1] + [block] + kept[1:]
 
 
 def _digest_message(view: AlertView) -> Message:

@@ -119,7 +119,8 @@ class Alerter:
                                       self.observer, self.clock)
         self.schedule = Schedule()
         self.planner = Planner(config, ledger, self.recorder, self.schedule, clock=self.clock,
-                               stats=self.stats, threads=sink.supports_threads)
+                               stats=self.stats, threads=sink.supports_threads,
+                               updates=sink.supports_updates)
         self.delivery = Delivery(sink, ledger, self.recorder, self.schedule, clock=self.clock,
                                  stats=self.stats,
                                  faults=FaultInjector(options or AlerterOptions()))
@@ -133,6 +134,7 @@ class Alerter:
 
     def run(self, stop: threading.Event) -> AlertStats:
         self.planner.resume_digests()
+        self.planner.resume_reports()
         while not stop.is_set():
             if self.reader is not None:
                 self.reader.poll()

@@ -34,6 +34,9 @@ class AuditReport:
     decisions: list[Found] = field(default_factory=list)
     rulesets: dict[str, RulesetRecord] = field(default_factory=dict)
     alerts: list[Found] = field(default_factory=list)
+    event: list[Found] = field(default_factory=list)
+    """every ledger record of the event the article's alerts belong to: the first alert and
+    the reports in its thread (other outlets, other languages)"""
     unreadable: list[str] = field(default_factory=list)
 
     @property
@@ -74,8 +77,12 @@ def audit(settings: Settings, article_id: str) -> AuditReport:
             for found in _decoded(read_all(consumer, topics.rulesets), report, RulesetRecord):
                 if found.record.version in wanted:
                     report.rulesets[found.record.version] = found.record
-        report.alerts = [f for f in _decoded(read_all(consumer, topics.alerts), report, Alert)
-                         if f.record.article_id == article_id]
+        every = list(_decoded(read_all(consumer, topics.alerts), report, Alert))
+        report.alerts = [f for f in every if f.record.article_id == article_id]
+        roots = {f.record.duplicate_of or f.record.alert_id for f in report.alerts
+                 if f.record.status != "duplicate"}
+        report.event = [f for f in every
+                        if f.record.alert_id in roots or f.record.duplicate_of in roots]
     finally:
         consumer.close()
     if report.empty:

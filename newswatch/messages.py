@@ -29,7 +29,8 @@ Severity = Literal["none", "low", "medium", "high", "critical"]
 SEVERITY_ORDER: dict[str, int] = {"none": 0, "low": 1, "medium": 2, "high": 3, "critical": 4}
 Category = Literal["cooperation", "dispute", "drills"]
 CATEGORIES: tuple[str, ...] = ("cooperation", "dispute", "drills")
-AlertStatus = Literal["intent", "posted", "duplicate", "throttled", "failed", "dead-lettered"]
+AlertStatus = Literal["intent", "posted", "duplicate", "throttled", "failed", "dead-lettered",
+                      "updated"]
 
 
 def utcnow() -> datetime:
@@ -91,6 +92,18 @@ class Match(BaseModel):
     sentence: str
 
 
+class EventEvidence(BaseModel):
+    """What an article's event is, in terms that do not depend on its language: the rules'
+    term lists it contains (독도, 竹島 and Dokdo all belong to `dokdo`) and the dates,
+    weekdays and numbers it gives. The alerter joins reports of one event with it."""
+
+    model_config = ConfigDict(frozen=True)
+    terms: tuple[str, ...] = ()
+    dates: tuple[str, ...] = Field((), description='"MM-DD", or "YYYY" for a year alone')
+    weekdays: tuple[int, ...] = Field((), description="0 = Monday")
+    numbers: tuple[str, ...] = ()
+
+
 class RulesetRef(BaseModel):
     model_config = ConfigDict(frozen=True)
     name: str
@@ -124,6 +137,10 @@ class Decision(Record):
     matches: tuple[Match, ...] = ()
     decided_at: UtcDatetime
     input: Provenance | None = None
+    language: str = ""
+    update: bool = Field(False, description="the article is an edit of one decided before")
+    evidence: EventEvidence = Field(default_factory=EventEvidence, description=(
+        "filled for matched articles only"))
 
     model_config = ConfigDict(frozen=True, extra="ignore", populate_by_name=True)
 
@@ -159,6 +176,13 @@ class Alert(Record):
                                   "alert id) that lists this alert")
     throttle_wait_ms: float | None = Field(None, description="status posted: how long the "
                                            "per-channel rate limit held the post back")
+    source: str = Field("", description="the outlet (from the feed)")
+    language: str = ""
+    published_at: UtcDatetime | None = None
+    event: EventEvidence | None = Field(None, description="the decision's event evidence: "
+                                        "what later reports of the same event are joined by")
+    reports: int | None = Field(None, description="status updated: how many reports of the "
+                                "event the posted alert now lists (itself and its thread)")
 
     model_config = ConfigDict(frozen=True, extra="ignore", populate_by_name=True)
 

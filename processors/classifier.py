@@ -25,8 +25,10 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Iterator
 
-from newswatch.messages import SEVERITY_ORDER, Article, Decision, Match, Provenance, utcnow
+from newswatch.messages import (SEVERITY_ORDER, Article, Decision, EventEvidence, Match,
+                                Provenance, utcnow)
 from processors.conditions import Acceptance
+from processors.evidence import event_evidence
 from processors.fielddoc import FieldDoc
 from processors.rules.terms import TermGate
 from processors.ruleset import Ruleset
@@ -52,6 +54,8 @@ class Verdict:
     # Where each scoring rule's counted sentences stand ("title", "lead", "body"), best
     # first, before max_hits: what `rules fit` needs to re-score without re-reading text.
     positions: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    # Term lists found anywhere in the article: the event's language-independent evidence.
+    terms: frozenset[str] = frozenset()
 
 
 class Classifier:
@@ -80,20 +84,25 @@ class Classifier:
 
     def classify_article(self, article: Article, provenance: Provenance | None = None,
                          decided_at: datetime | None = None) -> Decision:
-        verdict = self.explain(article_fields(article))
+        fields = article_fields(article)
+        verdict = self.explain(fields)
         return Decision(
             article_id=article.id, title=article.title, url=article.url, source=article.source,
             feed_id=article.feed_id, tags=article.tags, published_at=article.published_at,
             content_hash=article.content_hash, ruleset=self._ref,
             categories=verdict.categories, severity=verdict.severity, score=verdict.score,
-            matches=verdict.matches, decided_at=decided_at or utcnow(), input=provenance)
+            matches=verdict.matches, decided_at=decided_at or utcnow(), input=provenance,
+            language=article.language, update=article.update,
+            evidence=_evidence(fields, verdict))
 
     def classify_text(self, id: str, title: str, text: str, **article: object) -> Decision:
         """Classify plain text (the `classify` command's input); extra keys fill the decision."""
-        verdict = self.explain([("title", title), ("text", text)])
+        fields = [("title", title), ("text", text)]
+        verdict = self.explain(fields)
         return Decision(article_id=id, title=title, ruleset=self.ruleset.ref,
                         categories=verdict.categories, severity=verdict.severity,
                         score=verdict.score, matches=verdict.matches,
+                        evidence=_evidence(fields, verdict),
                         decided_at=article.pop("decided_at", None) or utcnow(), **article)
 
     def explain(self, fields: list[tuple[str, str]]) -> Verdict:
@@ -242,6 +251,7 @@ class Classifier:
                     up_front.add(spec.category)
         verdict = self._verdict(points, rule_points, found, rank, up_front)
         verdict.positions = positions
+        verdict.terms = frozenset(doc_lists)
         return verdict
 
     @staticmethod
@@ -273,6 +283,13 @@ class Classifier:
                     raised.add(other)
                     pending.append(other)
         return tuple(c for c in cats if c in raised)
+
+
+def _evidence(fields: list[tuple[str, str]], verdict: Verdict) -> EventEvidence:
+    """Only alerts are joined into events, so only matched articles carry the evidence."""
+    if not verdict.categories:
+        return EventEvidence()
+    return event_evidence(fields, verdict.terms)
 
 
 def _gate_for(ruleset: Ruleset, required: list[tuple]) -> tuple[TermGate | None, frozenset[str]]:

@@ -2,7 +2,8 @@
 
 It implements what the alerter calls, the way Slack answers it: `auth.test`,
 `chat.postMessage` (JSON body, as slack-sdk sends it), `conversations.history` and
-`conversations.replies` (form bodies; message metadata only with include_all_metadata),
+`conversations.replies` (form bodies; message metadata only with include_all_metadata;
+`latest`/`inclusive` too), `chat.update` (counted in the message's "edits"),
 `conversations.list`, and an incoming-webhook path. Every request is recorded in `.calls`;
 `.posts(channel)` lists the messages that were stored. Failures are scripted per method:
 
@@ -197,6 +198,21 @@ class FakeSlack:
             message = self._store(cid, params)
             return {"ok": True, "channel": cid, "ts": message["ts"],
                     "message": self._public(message, True)}
+        if method == "chat.update":
+            cid = str(params.get("channel", ""))
+            if cid not in self.channels:  # chat.update wants the channel id
+                return {"ok": False, "error": "channel_not_found"}
+            target = [m for m in self.channels[cid].messages if m["ts"] == params.get("ts")]
+            if not target:
+                return {"ok": False, "error": "message_not_found"}
+            message = target[0]
+            message["text"] = params.get("text", message["text"])
+            if "blocks" in params:
+                message["blocks"] = params.get("blocks") or []
+            if params.get("metadata"):
+                message["metadata"] = params["metadata"]
+            message["edits"] = message.get("edits", 0) + 1
+            return {"ok": True, "channel": cid, "ts": message["ts"], "text": message["text"]}
         if method in ("conversations.history", "conversations.replies"):
             cid = str(params.get("channel", ""))
             if cid not in self.channels:  # the real API wants an id here, not a #name
@@ -215,6 +231,11 @@ class FakeSlack:
                     return {"ok": False, "error": "thread_not_found"}
                 pool = sorted(pool, key=lambda m: float(m["ts"]))
             pool = [m for m in pool if float(m["ts"]) > oldest]
+            if params.get("latest"):
+                latest = float(params["latest"])
+                inclusive = _truthy(params.get("inclusive", "0"))
+                pool = [m for m in pool if float(m["ts"]) < latest
+                        or (inclusive and float(m["ts"]) == latest)]
             start = int(params.get("cursor") or 0)
             limit = max(1, min(int(params.get("limit") or 100), 1000))
             page = pool[start:start + limit]

@@ -49,21 +49,30 @@ class MemorySink(Sink):
     name: ClassVar[str] = "memory"
     supports_threads: ClassVar[bool] = True
     can_reconcile: ClassVar[bool] = True
+    supports_updates: ClassVar[bool] = True
+
+    def update_reports(self, channel: str, ts: str, line: str) -> None:
+        if self.fail_with:
+            raise self.fail_with.pop(0)
+        self.updates.append((channel, ts, line))
 
     def __init__(self) -> None:
         self.posts: list[tuple[str, Message, str | None]] = []
         self.fail_with: list[DeliveryError] = []
         self.already: dict[str, str] = {}
+        self.broadcasts: list[bool] = []
+        self.updates: list[tuple[str, str, str]] = []
 
     @classmethod
     def from_settings(cls, settings, delivery, console=None) -> "MemorySink":  # type: ignore[override]
         return cls()
 
-    def post(self, channel: str, message: Message, *, thread_ts: str | None = None
-             ) -> PostResult:
+    def post(self, channel: str, message: Message, *, thread_ts: str | None = None,
+             broadcast: bool = False) -> PostResult:
         if self.fail_with:
             raise self.fail_with.pop(0)
         self.posts.append((channel, message, thread_ts))
+        self.broadcasts.append(broadcast)
         return PostResult(ts=f"{len(self.posts)}.000", channel_id=channel)
 
     def find_posted(self, channel: str, alert_id: str, *, since: datetime,

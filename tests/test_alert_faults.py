@@ -152,3 +152,41 @@ def test_sigterm_stops_after_the_posts_in_hand_and_commits(settings, fake, env_f
     assert code == 0, alerter.stderr()
     assert "alerter stopped: 3 decisions (3 matched), 3 posted" in alerter.stderr()
     assert committed(settings, GROUP) == 3
+
+
+def test_killed_between_a_thread_reply_and_the_first_alerts_edit(
+        settings, fake, env_for, tmp_path):
+    """The reply is in the thread, the first alert does not list it yet: after the restart
+    each reply is there once and the first alert shows the right count."""
+    from tests.eventutil import TAKESHIMA_DAY, decide
+
+    write_config(settings)
+    ko, ja, en = (decide(r) for r in TAKESHIMA_DAY)
+    produce(settings, [ko])
+    env = slack_env(env_for, settings, fake)
+    first = Alerter(env, tmp_path, "first")
+    try:
+        wait_for(lambda: len(fake.posts()) == 1, timeout=60, what="the first alert")
+    finally:
+        assert first.terminate() == 0, first.stderr()
+    produce(settings, [ja, en])
+    crashing = Alerter(slack_env(env_for, settings, fake,
+                                 NEWSWATCH_ALERT_FAULT="kill-before-update:1"), tmp_path, "crash")
+    try:
+        assert crashing.wait(60) == -signal.SIGKILL, crashing.stderr()
+    finally:
+        crashing.kill()
+    top = [p for p in fake.posts() if not p["thread_ts"]]
+    assert len(top) == 1 and top[0].get("edits", 0) == 0
+    assert 1 <= len([p for p in fake.posts() if p["thread_ts"]]) <= 2
+
+    run_to_completion(env, settings, tmp_path, 3)
+    replies = [p for p in fake.posts() if p["thread_ts"]]
+    per_alert = Counter(p["metadata"]["event_payload"]["alert_id"] for p in replies)
+    assert sorted(p["metadata"]["event_payload"]["article_id"] for p in replies) == \
+        ["ev-en", "ev-ja"] and set(per_alert.values()) == {1}
+    line = next(b["elements"][0]["text"] for b in top[0]["blocks"]
+                if b.get("block_id") == "newswatch-reports")
+    assert line.startswith(":newspaper: *3 reports* · Yonhap (ko)")
+    status = final_status(ledger(settings))
+    assert sorted(status.values()) == ["posted", "posted", "updated"]

@@ -84,3 +84,11 @@ def test_settled_alerts_older_than_the_horizon_are_forgotten_unsettled_kept():
     ledger.apply(alert("new", "posted", ts="2.0", at=AT + timedelta(days=5)))
     assert ledger.forget_before(AT + timedelta(days=1)) == 1
     assert "old" not in ledger and "stuck" in ledger and "new" in ledger
+
+
+def test_a_reply_read_before_its_first_alert_is_still_linked_to_it():
+    # The ledger topic is read partition by partition: a reply may come first.
+    ledger = Ledger()
+    ledger.apply(alert("copy1", "posted", duplicate_of="first", thread_ts="1.0"))
+    ledger.apply(alert("first", "posted"))
+    assert ledger.get("first").replies == {"copy1"}

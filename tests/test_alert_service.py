@@ -159,7 +159,9 @@ def test_same_story_from_several_feeds_gives_one_alert_and_follow_ups_in_its_thr
     dup = [r for r in records if r.status == "duplicate"]
     assert len(dup) == 1 and dup[0].article_id == "s2"
     assert dup[0].duplicate_of == top[0]["metadata"]["event_payload"]["alert_id"]
-    assert list(status.values()).count("posted") == 2
+    # the reply is posted; the first alert was then edited to list both reports
+    assert sorted(status.values()) == ["duplicate", "posted", "updated"]
+    assert "*2 reports* · Yonhap, Korea Herald" in json.dumps(top[0]["blocks"], ensure_ascii=False)
 
 
 def test_copies_arriving_together_with_the_first_are_duplicates_too(slack_settings, fake):

@@ -58,6 +58,7 @@ class Sink(ABC):
 
     name: ClassVar[str]
     supports_threads: ClassVar[bool] = False
+    supports_updates: ClassVar[bool] = False
     can_reconcile: ClassVar[bool] = False
 
     @classmethod
@@ -71,14 +72,21 @@ class Sink(ABC):
         return self.name
 
     @abstractmethod
-    def post(self, channel: str, message: Message, *, thread_ts: str | None = None
-             ) -> PostResult:
-        """Post once; raise DeliveryError when the message was not posted."""
+    def post(self, channel: str, message: Message, *, thread_ts: str | None = None,
+             broadcast: bool = False) -> PostResult:
+        """Post once; raise DeliveryError when the message was not posted. `broadcast`: a
+        thread reply also shown in the channel (an event that escalates)."""
 
     def find_posted(self, channel: str, alert_id: str, *, since: datetime,
                     thread_ts: str | None = None) -> str | None:
         """The ts of a message carrying `alert_id` posted after `since`, or None."""
         return None
+
+    def update_reports(self, channel: str, ts: str, line: str) -> None:
+        """Show the event's reports line on the posted message `ts`. Setting the same line
+        twice changes nothing, so a restart may simply do it again."""
+        raise DeliveryError("rejected", "not_supported", f"the {self.name} target cannot "
+                            "edit a posted message")
 
     def close(self) -> None:
         """Release connections."""

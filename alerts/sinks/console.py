@@ -101,7 +101,7 @@ class ConsoleSink(Sink):
     def check(self) -> str:
         return "the console (no SLACK_BOT_TOKEN or SLACK_WEBHOOK_URL set)"
 
-    def post(self, channel: str, message: Message, *, thread_ts: str | None = None
-             ) -> PostResult:
+    def post(self, channel: str, message: Message, *, thread_ts: str | None = None,
+             broadcast: bool = False) -> PostResult:
         self.console.print(render_view(message.view), highlight=False, markup=False)
         return PostResult(f"console.{next(self._seq)}")

@@ -32,7 +32,7 @@ from slack_sdk.http_retry.builtin_interval_calculators import BackoffRetryInterv
 from tenacity import Retrying, retry_if_exception_type, stop_after_attempt, wait_exponential_jitter
 
 from alerts.config import Delivery
-from alerts.render import METADATA_EVENT, Message
+from alerts.render import METADATA_EVENT, Message, with_reports
 from alerts.sinks.base import SINKS, DeliveryError, PostResult, Sink
 from newswatch.errors import ConfigError
 from newswatch.settings import Settings
@@ -172,6 +172,7 @@ def _classify(exc: SlackApiError, attempts: int) -> DeliveryError | _Unsure:
 class SlackWebSink(Sink):
     name = "slack-web"
     supports_threads = True
+    supports_updates = True
     can_reconcile = True
 
     HISTORY_PAGES = 5
@@ -219,8 +220,8 @@ class SlackWebSink(Sink):
                                 f"{self.client.base_url}: {exc}") from None
         return f"Slack workspace {info.get('team')!r} as {info.get('user')!r}"
 
-    def post(self, channel: str, message: Message, *, thread_ts: str | None = None
-             ) -> PostResult:
+    def post(self, channel: str, message: Message, *, thread_ts: str | None = None,
+             broadcast: bool = False) -> PostResult:
         started = datetime.now().astimezone() - timedelta(seconds=60)
         attempts = 0
         retrying = Retrying(
@@ -236,7 +237,7 @@ class SlackWebSink(Sink):
                         if found:
                             return PostResult(found, attempts, found=True)
                     attempts += 1
-                    result = self._post_once(channel, message, thread_ts, attempts)
+                    result = self._post_once(channel, message, thread_ts, attempts, broadcast)
                     attempts = result.attempts
                     return result
         except _Unsure as exc:
@@ -245,13 +246,15 @@ class SlackWebSink(Sink):
         raise AssertionError("unreachable")  # pragma: no cover
 
     def _post_once(self, channel: str, message: Message, thread_ts: str | None,
-                   attempts: int) -> PostResult:
+                   attempts: int, broadcast: bool = False) -> PostResult:
         kwargs: dict[str, Any] = dict(
             channel=channel, text=message.text, blocks=list(message.blocks),
             metadata=message.metadata, unfurl_links=False, unfurl_media=False,
             link_names=False, parse="none", mrkdwn=True)
         if thread_ts:
             kwargs["thread_ts"] = thread_ts
+            if broadcast:
+                kwargs["reply_broadcast"] = True
         try:
             response = self._call(self.client.chat_postMessage, **kwargs)
         except SlackApiError as exc:
@@ -266,6 +269,39 @@ class SlackWebSink(Sink):
         if channel_id and not _CHANNEL_ID.match(channel):
             self._ids[channel] = channel_id
         return PostResult(response.get("ts"), attempts + self.counter.retries, channel_id)
+
+    def update_reports(self, channel: str, ts: str, line: str) -> None:
+        """Read the posted message back, put the reports line in, and chat.update it with
+        everything else (text, blocks, metadata) as it was."""
+        try:
+            channel_id = self._channel_id(channel)
+            if channel_id is None:
+                raise DeliveryError("channel", "channel_not_found",
+                                    f"cannot find channel {channel} to update a message")
+            response = self._call(self.client.conversations_history, channel=channel_id,
+                                  latest=ts, inclusive=True, limit=1,
+                                  include_all_metadata=True)
+            found = [m for m in response.get("messages", []) if m.get("ts") == ts]
+            if not found:
+                raise DeliveryError("rejected", "message_not_found",
+                                    f"message {ts} is no longer in {channel}")
+            original = found[0]
+            kwargs: dict[str, Any] = dict(channel=channel_id, ts=ts,
+                                          text=original.get("text", ""),
+                                          blocks=with_reports(original.get("blocks") or [],
+                                                              line))
+            if original.get("metadata"):
+                kwargs["metadata"] = original["metadata"]
+            self._call(self.client.chat_update, **kwargs)
+        except SlackApiError as exc:
+            err = _classify(exc, 1)
+            if isinstance(err, DeliveryError):
+                raise err from None
+            raise DeliveryError("transient", str(err), f"Slack did not confirm the update "
+                                f"of {ts} in {channel}: {err}") from None
+        except (URLError, OSError, http.client.HTTPException) as exc:
+            raise DeliveryError("transient", "connection", f"cannot reach Slack to update "
+                                f"{ts} in {channel}: {exc}") from None
 
     def _channel_id(self, channel: str) -> str | None:
         if _CHANNEL_ID.match(channel):

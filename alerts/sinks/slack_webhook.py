@@ -63,8 +63,8 @@ class SlackWebhookSink(Sink):
     def check(self) -> str:
         return "Slack incoming webhook (one fixed channel, no threads)"
 
-    def post(self, channel: str, message: Message, *, thread_ts: str | None = None
-             ) -> PostResult:
+    def post(self, channel: str, message: Message, *, thread_ts: str | None = None,
+             broadcast: bool = False) -> PostResult:
         self.counter.retries = 0
         try:
             response = self.client.send(text=message.text, blocks=list(message.blocks),

@@ -11,6 +11,7 @@ from rich.table import Table
 
 from newswatch.audit import AuditReport, audit
 from newswatch.cli.common import console, load_settings
+from newswatch.messages import Alert
 
 
 def _when(dt) -> str:
@@ -61,10 +62,35 @@ def render(report: AuditReport) -> None:
                 table.add_row(alert_id, _when(a.at), a.route, a.channel, a.status, a.ts or "",
                               str(a.attempts), escape(detail))
         console.print(table)
+    _render_event(report)
     if report.unreadable:
         console.print(f"\n[yellow]{len(report.unreadable)} unreadable record(s):[/]")
         for line in report.unreadable:
             console.print(f"  {escape(line)}", highlight=False)
+
+
+def _render_event(report: AuditReport) -> None:
+    """The event the article's alert belongs to: its first alert and every report joined
+    to it (other outlets and languages), each with its last ledger record."""
+    last: dict[str, Alert] = {}
+    for found in report.event:
+        if found.record.status != "updated":  # an edit of the message, not its state
+            last[found.record.alert_id] = found.record
+    reports = list(last.values())
+    if len(reports) < 2:
+        return
+    first = next((a for a in reports if not a.duplicate_of), None)
+    shown = max((f.record.reports or 0 for f in report.event if f.record.status == "updated"),
+                default=0)
+    console.print(f"\n[bold]Event[/] — {len(reports)} report(s) under alert "
+                  f"{first.alert_id if first else '?'}"
+                  + (f", the first alert lists {shown}" if shown else ""))
+    table = Table("article", "outlet", "language", "status", "slack ts", "alert id", "role")
+    for a in sorted(reports, key=lambda a: a.at):
+        table.add_row(escape(a.article_id), escape(a.source), a.language, a.status,
+                      a.ts or "", a.alert_id,
+                      "first alert" if not a.duplicate_of else "in its thread")
+    console.print(table)
 
 
 def audit_command(
@@ -82,6 +108,7 @@ def audit_command(
             "rulesets": {v: r.model_dump(mode="json", by_alias=True)
                          for v, r in report.rulesets.items()},
             "alerts": [f.record.model_dump(mode="json", by_alias=True) for f in report.alerts],
+            "event": [f.record.model_dump(mode="json", by_alias=True) for f in report.event],
             "unreadable": report.unreadable,
         }
         print(json.dumps(out, ensure_ascii=False, indent=2))
