@@ -140,7 +140,8 @@ class Delivery:
             self.schedule.finished(job)
             return
         replies = sorted((e for e in (self.ledger.get(r) for r in parent.replies)
-                          if e is not None and e.status == "posted"),
+                          if e is not None and e.status == "posted"
+                          and e.correction_of is None),
                          key=lambda e: e.opened_at or e.at)
         outlets = [(parent.source, parent.language)] + [(e.source, e.language) for e in replies]
         self.faults.reached("kill-before-update")

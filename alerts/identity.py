@@ -59,6 +59,11 @@ def copy_id(story: str, route: str, article_id: str) -> str:
     return _digest("copy", story, route, article_id)
 
 
+def correction_id(story: str, route: str, article_id: str, content_hash: str) -> str:
+    """One thread line per edited version of an article (its new content hash)."""
+    return _digest("correction", story, route, article_id, content_hash)
+
+
 def digest_id(channel: str, first_member: str) -> str:
     """A digest is named by its channel and the first alert it held back."""
     return _digest("digest", channel, first_member)

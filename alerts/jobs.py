@@ -43,11 +43,14 @@ class AlertStats:
     failures: int = 0
     updates: int = 0
     """edits of a posted alert listing its event's reports"""
+    corrections: int = 0
+    """edited articles told in the thread of their alert"""
     throttle_wait_s: float = 0.0
 
     def summary(self) -> str:
         return (f"{self.decisions} decisions ({self.matched} matched), {self.posted} posted, "
-                f"{self.follow_ups} follow-ups ({self.updates} first alerts updated), "
+                f"{self.follow_ups} follow-ups ({self.updates} first alerts updated, "
+                f"{self.corrections} corrections), "
                 f"{self.duplicates} duplicates, "
                 f"{self.throttled} held for {self.digests} digest(s), {self.reconciled} "
                 f"found already posted, {self.already_settled} already settled, "

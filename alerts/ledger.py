@@ -59,6 +59,9 @@ class Entry:
     published_at: datetime | None = None
     event: EventEvidence | None = None
     reports: int = 1
+    content_hash: str = ""
+    lead: str = ""
+    correction_of: str | None = None
     """reports of the event the posted message lists (status updated records raise it)"""
 
     @property
@@ -75,6 +78,7 @@ class Ledger:
         # Replies read before their first alert (the ledger is read partition by partition):
         # linked when the first alert's record arrives.
         self._early_replies: dict[str, set[str]] = {}
+        self._by_article: dict[str, list[str]] = {}
         self.records = 0
         self.listeners: list[Callable[[Alert, Entry], None]] = []
 
@@ -87,9 +91,12 @@ class Ledger:
                           alert.thread_ts, alert.digest_id, alert.duplicate_of, alert.severity,
                           tuple(alert.categories), alert.attempts, alert.error,
                           opened_at=alert.at, source=alert.source, language=alert.language,
-                          published_at=alert.published_at, event=alert.event)
+                          published_at=alert.published_at, event=alert.event,
+                          content_hash=alert.content_hash, lead=alert.lead,
+                          correction_of=alert.correction_of)
             entry.replies |= self._early_replies.pop(alert.alert_id, set())
             self._entries[alert.alert_id] = entry
+            self._by_article.setdefault(alert.article_id, []).append(alert.alert_id)
         elif alert.status == "updated":
             # The posted message was edited (the count of reports): it stays posted.
             entry.reports = max(entry.reports, alert.reports or 1)
@@ -126,6 +133,11 @@ class Ledger:
             listener(alert, entry)
         return entry
 
+    def for_article(self, article_id: str) -> list[Entry]:
+        """Every alert of this article (its alerts, copies and corrections), oldest first."""
+        return [self._entries[a] for a in self._by_article.get(article_id, ())
+                if a in self._entries]
+
     def get(self, alert_id: str) -> Entry | None:
         return self._entries.get(alert_id)
 
@@ -159,7 +171,12 @@ class Ledger:
         """
         old = [a for a, e in self._entries.items() if e.final and e.at < horizon]
         for aid in old:
-            del self._entries[aid]
+            entry = self._entries.pop(aid)
+            ids = self._by_article.get(entry.article_id)
+            if ids is not None:
+                ids.remove(aid)
+                if not ids:
+                    del self._by_article[entry.article_id]
         for did in [d for d in self._members if d not in self._entries or
                     self._entries[d].final]:
             if all(m not in self._entries for m in self._members[did]):

@@ -16,11 +16,13 @@ from alerts.clock import Clock
 from alerts.config import AlertsConfig, Route
 from alerts.dedupe import StoryIndex
 from alerts.events import EventIndex, signature
-from alerts.identity import alert_id, copy_id, digest_id, story_key
+from alerts.corrections import edits_for
+from alerts.identity import alert_id, copy_id, correction_id, digest_id, story_key
 from alerts.jobs import (DIGEST_ROUTE, HISTORY_MARGIN, AlertStats, Job, Recorder, Schedule,
                          Source, attach)
 from alerts.ledger import Entry, Ledger
-from alerts.render import AlertView, DigestItem, alert_view, clean, digest_view
+from alerts.render import (AlertView, DigestItem, alert_view, clean, correction_view,
+                           digest_view)
 from alerts.routing import Router
 from alerts.throttle import DigestBook, Throttler
 from newswatch.messages import SEVERITY_ORDER, Alert, Decision
@@ -61,6 +63,7 @@ class Planner:
 
     def plan(self, decision: Decision, src: Source) -> None:
         self.stats.decisions += 1
+        edited = self._plan_edits(decision, src) if decision.update and self.threads else set()
         if not decision.categories:
             return
         self.stats.matched += 1
@@ -78,7 +81,8 @@ class Planner:
             return
         story = story_key(decision.url, decision.article_id)
         for route in routes:
-            self._plan_route(decision, src, route, story, now)
+            if route.name not in edited:  # told in the thread of the article's alert
+                self._plan_route(decision, src, route, story, now)
 
     def _base(self, decision: Decision, src: Source, route: Route, aid: str) -> dict[str, Any]:
         return dict(alert_id=aid, article_id=decision.article_id, route=route.name,
@@ -88,7 +92,8 @@ class Planner:
                     categories=tuple(decision.categories), decided_at=decision.decided_at,
                     source=decision.source, language=decision.language,
                     published_at=decision.published_at,
-                    event=decision.evidence if decision.evidence.terms else None)
+                    event=decision.evidence if decision.evidence.terms else None,
+                    content_hash=decision.content_hash, lead=decision.lead[:400])
 
     def _plan_route(self, decision: Decision, src: Source, route: Route, story: str,
                     now: datetime) -> None:
@@ -193,6 +198,48 @@ class Planner:
         self.recorder.record(base, "duplicate", duplicate_of=original)
         self.stats.duplicates += 1
 
+    def _plan_edits(self, decision: Decision, src: Source) -> set[str]:
+        """An edit of an article with posted alerts: a correction in each alert's thread.
+        Returns the routes so handled; other routes the edit matches are planned as usual."""
+        routes = {r.name for r in self.router.routes_for(decision)} if decision.categories \
+            else set()
+        edits = edits_for(self.ledger, decision, routes)
+        story = story_key(decision.url, decision.article_id)
+        now = self.clock.now()
+        for edit in edits:
+            alert = edit.alert
+            cid = correction_id(story, alert.route, decision.article_id, decision.content_hash)
+            pending, known = self.schedule.get(cid), self.ledger.get(cid)
+            if pending is not None:  # the same edit again while its post is planned
+                attach(pending, src)
+                continue
+            if known is not None and known.final:
+                self.stats.already_settled += 1
+                continue  # this version was told already (a redelivery or a replay)
+            root = alert.duplicate_of or alert.alert_id
+            base = dict(alert_id=cid, article_id=decision.article_id, route=alert.route,
+                        channel=alert.channel, decision=src.provenance,
+                        ruleset_version=decision.ruleset.version,
+                        title=clean(decision.title)[:300], url=decision.url,
+                        severity=decision.severity, categories=tuple(decision.categories),
+                        decided_at=decision.decided_at, source=decision.source,
+                        language=decision.language, content_hash=decision.content_hash,
+                        lead=decision.lead[:400], duplicate_of=root,
+                        correction_of=alert.alert_id)
+            view = correction_view(decision, alert_id=cid, route=alert.route,
+                                   channel=alert.channel, dropped=edit.dropped, changes=(
+                                       ("headline", edit.title.removed, edit.title.added),
+                                       ("lead", edit.lead.removed, edit.lead.added)))
+            if known is None:
+                self.recorder.record(base, "intent")
+                self.stats.corrections += 1
+            since = (known.opened_at or known.at) if known is not None else now
+            self.schedule.add(Job(self.throttler.reserve(alert.channel), "follow-up", view,
+                                  base, since=since - HISTORY_MARGIN,
+                                  planned_at=self.clock.monotonic(), original=root,
+                                  reconcile=known is not None), src)
+        return {edit.alert.route for edit in edits}
+
     def _escalation(self, decision: Decision, original: str | None) -> str:
         """What a later report raises beyond the event so far (its first alert and the
         replies in the thread): a new category, or a higher severity. Empty if nothing."""
@@ -200,7 +247,8 @@ class Planner:
         if first is None:
             return ""
         known = [first] + [e for e in (self.ledger.get(r) for r in first.replies)
-                           if e is not None and e.article_id != decision.article_id]
+                           if e is not None and e.article_id != decision.article_id
+                           and e.correction_of is None]
         categories = {c for e in known for c in e.categories}
         top = max((e.severity or "none" for e in known), key=_severity_rank)
         new = [c for c in decision.categories if c not in categories]
@@ -213,7 +261,7 @@ class Planner:
     # ---------------------------------------------------------------- the event's reports
 
     def _on_record(self, alert: Alert, entry: Entry) -> None:
-        if alert.status == "posted" and alert.duplicate_of:
+        if alert.status == "posted" and alert.duplicate_of and not alert.correction_of:
             self.plan_reports(alert.duplicate_of)
 
     def plan_reports(self, parent_id: str) -> None:
@@ -240,8 +288,8 @@ class Planner:
                 self.plan_reports(entry.alert_id)
 
     def _posted_replies(self, parent: Entry) -> int:
-        return sum(1 for r in parent.replies
-                   if (e := self.ledger.get(r)) is not None and e.status == "posted")
+        return sum(1 for r in parent.replies if (e := self.ledger.get(r)) is not None
+                   and e.status == "posted" and e.correction_of is None)
 
     # ---------------------------------------------------------------- digests
 

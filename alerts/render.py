@@ -141,7 +141,7 @@ class DigestItem:
 class AlertView:
     """Everything a message says, as plain cleaned text (no markup of any kind)."""
 
-    kind: Literal["alert", "follow-up", "digest", "report"]
+    kind: Literal["alert", "follow-up", "correction", "digest", "report"]
     alert_id: str
     channel: str
     route: str = ""
@@ -163,6 +163,10 @@ class AlertView:
     language: str = ""
     escalation: str = ""
     """a follow-up that raises a new category or a higher severity: what it raises"""
+    changes: tuple[tuple[str, str, str], ...] = ()
+    """a correction: (part, removed, added) for the headline and the lead"""
+    dropped: tuple[str, ...] = ()
+    """a correction: categories the edited version no longer raises"""
 
 
 @dataclass(frozen=True)
@@ -219,6 +223,20 @@ def alert_view(decision: Decision, *, alert_id: str, route: str, channel: str,
         mentions=mentions if kind == "alert" or escalation else (),
         language=clean(decision.language)[:8], escalation=escalation,
     )
+
+
+def correction_view(decision: Decision, *, alert_id: str, route: str, channel: str,
+                    changes: tuple[tuple[str, str, str], ...],
+                    dropped: tuple[str, ...]) -> AlertView:
+    return AlertView(
+        kind="correction", alert_id=alert_id, channel=channel, route=route,
+        article_id=decision.article_id, categories=tuple(decision.categories),
+        severity=decision.severity, title=clean(decision.title) or "(no title)",
+        url=safe_url(decision.url), source=clean(decision.source) or clean(decision.feed_id),
+        feed_id=clean(decision.feed_id), published_at=decision.published_at,
+        language=clean(decision.language)[:8],
+        changes=tuple((part, clean(old), clean(new)) for part, old, new in changes),
+        dropped=dropped)
 
 
 def digest_view(*, digest_id: str, channel: str, items: list[DigestItem], reason: str,
@@ -324,6 +342,8 @@ def to_slack(view: AlertView) -> Message:
         blocks.append(_context(refs))
         text = (f"{mentions + ' ' if mentions else ''}[{tag}] Also reported by {outlet}: "
                 f"{slack_text(view.title, TITLE_LIMIT)}")
+    elif view.kind == "correction":
+        blocks, text = _correction(view, outlet, title)
     elif view.kind == "follow-up":  # one line in the event's thread
         blocks = [_section(f":repeat: *{outlet}*: {title}"),
                   _context(f"{when(view.published_at)} · alert `{view.alert_id}`")]
@@ -339,6 +359,25 @@ def to_slack(view: AlertView) -> Message:
         text = (f"{mentions + ' ' if mentions else ''}[{tag}] "
                 f"{slack_text(view.title, TITLE_LIMIT)} ({source})")
     return Message(view, cut(text, TEXT_LIMIT), tuple(blocks), _metadata(view))
+
+
+def _correction(view: AlertView, outlet: str, title: str) -> tuple[list[dict], str]:
+    if view.dropped:
+        cats = ", ".join(view.dropped)
+        head = f":heavy_minus_sign: *No longer matches: {cats}* · {outlet} edited {title}"
+        text = f"No longer matches ({cats}): {slack_text(view.title, TITLE_LIMIT)}"
+    else:
+        head = f":pencil2: *Edited by {outlet}*: {title}"
+        text = f"Edited by {outlet}: {slack_text(view.title, TITLE_LIMIT)}"
+    lines = []
+    for part, removed, added in view.changes:
+        if removed or added:
+            lines.append(f"*{part}* · removed “{_inline(removed) or '–'}” · added "
+                         f"“{_inline(added) or '–'}”")
+    body = "\n".join(lines) or "_the headline and the lead are unchanged_"
+    blocks = [_section(head), _section(body),
+              _context(f"{when(view.published_at)} · alert `{view.alert_id}`")]
+    return blocks, text
 
 
 REPORTS_BLOCK = "newswatch-reports"

@@ -141,6 +141,8 @@ class Decision(Record):
     update: bool = Field(False, description="the article is an edit of one decided before")
     evidence: EventEvidence = Field(default_factory=EventEvidence, description=(
         "filled for matched articles only"))
+    lead: str = Field("", description="the start of the article's summary or text (matched "
+                      "articles and edits only): what a correction in the thread compares")
 
     model_config = ConfigDict(frozen=True, extra="ignore", populate_by_name=True)
 
@@ -183,6 +185,10 @@ class Alert(Record):
                                         "what later reports of the same event are joined by")
     reports: int | None = Field(None, description="status updated: how many reports of the "
                                 "event the posted alert now lists (itself and its thread)")
+    content_hash: str = Field("", description="the version of the article the alert shows")
+    lead: str = ""
+    correction_of: str | None = Field(None, description="a correction posted in the thread: "
+                                      "the alert of the article that was edited")
 
     model_config = ConfigDict(frozen=True, extra="ignore", populate_by_name=True)
 

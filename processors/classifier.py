@@ -93,7 +93,8 @@ class Classifier:
             categories=verdict.categories, severity=verdict.severity, score=verdict.score,
             matches=verdict.matches, decided_at=decided_at or utcnow(), input=provenance,
             language=article.language, update=article.update,
-            evidence=_evidence(fields, verdict))
+            evidence=_evidence(fields, verdict),
+            lead=_lead(article) if verdict.categories or article.update else "")
 
     def classify_text(self, id: str, title: str, text: str, **article: object) -> Decision:
         """Classify plain text (the `classify` command's input); extra keys fill the decision."""
@@ -283,6 +284,11 @@ class Classifier:
                     raised.add(other)
                     pending.append(other)
         return tuple(c for c in cats if c in raised)
+
+
+def _lead(article: Article, limit: int = 400) -> str:
+    text = " ".join((article.summary or article.content or "").split())
+    return text[:limit]
 
 
 def _evidence(fields: list[tuple[str, str]], verdict: Verdict) -> EventEvidence:

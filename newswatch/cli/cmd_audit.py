@@ -76,20 +76,23 @@ def _render_event(report: AuditReport) -> None:
     for found in report.event:
         if found.record.status != "updated":  # an edit of the message, not its state
             last[found.record.alert_id] = found.record
-    reports = list(last.values())
-    if len(reports) < 2:
+    reports = [a for a in last.values() if not a.correction_of]
+    corrections = [a for a in last.values() if a.correction_of]
+    if len(reports) + len(corrections) < 2:
         return
     first = next((a for a in reports if not a.duplicate_of), None)
     shown = max((f.record.reports or 0 for f in report.event if f.record.status == "updated"),
                 default=0)
     console.print(f"\n[bold]Event[/] — {len(reports)} report(s) under alert "
                   f"{first.alert_id if first else '?'}"
-                  + (f", the first alert lists {shown}" if shown else ""))
+                  + (f", the first alert lists {shown}" if shown else "")
+                  + (f", {len(corrections)} correction(s)" if corrections else ""))
     table = Table("article", "outlet", "language", "status", "slack ts", "alert id", "role")
-    for a in sorted(reports, key=lambda a: a.at):
+    for a in sorted(reports + corrections, key=lambda a: a.at):
+        role = ("first alert" if not a.duplicate_of else
+                "correction" if a.correction_of else "in its thread")
         table.add_row(escape(a.article_id), escape(a.source), a.language, a.status,
-                      a.ts or "", a.alert_id,
-                      "first alert" if not a.duplicate_of else "in its thread")
+                      a.ts or "", a.alert_id, role)
     console.print(table)
 
 
