@@ -186,7 +186,8 @@ def main() -> int:
                       if isinstance(r, Alert)]
             final = {}
             for r in ledger:
-                final[r.alert_id] = r
+                if r.status != "updated":  # an edit of a posted alert, not its state
+                    final[r.alert_id] = r
             by_article = {r.article_id: r for r in final.values() if r.route != "digest"}
             digests_done = {a for a, r in final.items() if r.route == "digest"
                             and r.status == "posted"}
