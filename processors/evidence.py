@@ -14,7 +14,7 @@ from collections.abc import Iterable
 
 from newswatch.messages import EventEvidence
 
-MAX_CHARS = 4000
+MAX_CHARS = 2000  # the headline, the lead and the first paragraphs: where the date is
 MAX_ITEMS = 12
 # Term lists every Korea–Japan story has: they say nothing about which event it is.
 COMMON_TERMS = frozenset({"korea", "japan", "korea_or_japan", "pair_words", "meeting_words"})
@@ -22,15 +22,17 @@ COMMON_TERMS = frozenset({"korea", "japan", "korea_or_japan", "pair_words", "mee
 _MONTHS = {m: i + 1 for i, m in enumerate(
     ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"))}
 _MONTH = r"(Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)[a-z]{0,6}\.?"
-_ISO = re.compile(r"\b(\d{4})[-./](\d{1,2})[-./](\d{1,2})\b")
-_EN_MD = re.compile(_MONTH + r" (\d{1,2})\b")
-_EN_DM = re.compile(r"\b(\d{1,2}) " + _MONTH)
-_CJK_MD = re.compile(r"(\d{1,2}) ?[月월] ?(\d{1,2}) ?[日일]")
-_CJK_D = re.compile(r"(\d{1,2}) ?[日일](?![本韓米中])")
-_WEEKDAYS_EN = re.compile(r"\b(Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday)\b")
+# Dates and numbers are found from the runs of digits (a few per article), each looked at
+# with anchored patterns around it; weekdays by their fixed words.
+_RUN = re.compile(r"\d[\d,]*(?:[-./]\d{1,2}[-./]\d{1,2}(?!\d))?")
+_ISO = re.compile(r"(\d{4})[-./](\d{1,2})[-./](\d{1,2})")
+_MONTH_BEFORE = re.compile(_MONTH + r" $")
+_MONTH_AFTER = re.compile(r" " + _MONTH)
+_CJK_MONTH_DAY = re.compile(r" ?[月월] ?(\d{1,2}) ?[日일]")
+_CJK_DAY = re.compile(r" ?[日일](?![本韓米中])")
+_WEEKDAYS_EN = re.compile(r"(Mon|Tues|Wednes|Thurs|Fri|Satur|Sun)day")
 _WEEKDAYS_CJK = re.compile(r"([월화수목금토일])요일|([月火水木金土日])曜")
-_NUMBER = re.compile(r"\d[\d,]*")
-_EN_DAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
+_EN_DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 _CJK_DAYS = {c: i for i, c in enumerate("월화수목금토일")} | \
     {c: i for i, c in enumerate("月火水木金土日")}
 
@@ -38,40 +40,49 @@ _CJK_DAYS = {c: i for i, c in enumerate("월화수목금토일")} | \
 def event_evidence(fields: Iterable[tuple[str, str]], terms: Iterable[str]) -> EventEvidence:
     text = " \n".join(t for _name, t in fields if t)[:MAX_CHARS]
     dates: list[str] = []
-    taken: list[tuple[int, int]] = []
+    numbers: list[str] = []
 
-    def add(value: str, span: tuple[int, int]) -> None:
-        if not any(a <= span[0] < b for a, b in taken):
-            taken.append(span)
+    def date(month: int, day: int, year: int | None = None) -> None:
+        if 1 <= month <= 12 and 1 <= day <= 31:
+            value = f"{year}-{month:02d}-{day:02d}" if year else f"{month:02d}-{day:02d}"
             if value not in dates:
                 dates.append(value)
 
-    for m in _ISO.finditer(text):
-        month, day = int(m.group(2)), int(m.group(3))
-        if 1 <= month <= 12 and 1 <= day <= 31:
-            add(f"{m.group(1)}-{month:02d}-{day:02d}", m.span())
-    for pattern, mi, di in ((_EN_MD, 1, 2), (_EN_DM, 2, 1)):
-        for m in pattern.finditer(text):
-            month, day = _MONTHS[m.group(mi)[:3].lower()], int(m.group(di))
-            if 1 <= day <= 31:
-                add(f"{month:02d}-{day:02d}", m.span())
-    for m in _CJK_MD.finditer(text):
-        month, day = int(m.group(1)), int(m.group(2))
-        if 1 <= month <= 12 and 1 <= day <= 31:
-            add(f"{month:02d}-{day:02d}", m.span())
-    for m in _CJK_D.finditer(text):
-        day = int(m.group(1))
-        if 1 <= day <= 31:
-            add(f"--{day:02d}", m.span())
-    weekdays = {_EN_DAYS.index(m.group(1).lower()) for m in _WEEKDAYS_EN.finditer(text)}
-    weekdays |= {_CJK_DAYS[m.group(1) or m.group(2)] for m in _WEEKDAYS_CJK.finditer(text)}
-    numbers: list[str] = []
-    for m in _NUMBER.finditer(text):
-        if any(a <= m.start() < b for a, b in taken):
+    skip_to = 0
+    for run in _RUN.finditer(text):
+        start, end, value = run.start(), run.end(), run.group()
+        if start < skip_to:
             continue
-        value = m.group().replace(",", "").lstrip("0")
-        if len(value) >= 2 and value not in numbers:
-            numbers.append(value)
+        iso = _ISO.fullmatch(value)
+        if iso:
+            date(int(iso.group(2)), int(iso.group(3)), int(iso.group(1)))
+            continue
+        digits = value.rstrip(",")
+        if len(digits) <= 2 and digits.isdigit():
+            number = int(digits)
+            after = _CJK_MONTH_DAY.match(text, end)
+            if after:
+                date(number, int(after.group(1)))
+                skip_to = after.end()
+                continue
+            if _CJK_DAY.match(text, end):
+                if 1 <= number <= 31 and f"--{number:02d}" not in dates:
+                    dates.append(f"--{number:02d}")
+                continue
+            before = _MONTH_BEFORE.search(text, max(0, start - 12), start)
+            if before:
+                date(_MONTHS[before.group(1).lower()], number)
+                continue
+            following = _MONTH_AFTER.match(text, end)
+            if following:
+                date(_MONTHS[following.group(1).lower()], number)
+                continue
+        number_text = digits.replace(",", "").lstrip("0")
+        if len(number_text) >= 2 and number_text not in numbers:
+            numbers.append(number_text)
+    weekdays = {_EN_DAYS.index(m.group(1)[:3].lower()) for m in _WEEKDAYS_EN.finditer(text)}
+    if "요일" in text or "曜" in text:
+        weekdays |= {_CJK_DAYS[m.group(1) or m.group(2)] for m in _WEEKDAYS_CJK.finditer(text)}
     return EventEvidence(terms=tuple(sorted(set(terms) - COMMON_TERMS)),
                          dates=tuple(dates[:MAX_ITEMS]), weekdays=tuple(sorted(weekdays)),
                          numbers=tuple(numbers[:MAX_ITEMS]))
