@@ -22,6 +22,8 @@ from newswatch.errors import AlertError
 
 log = logging.getLogger(__name__)
 
+UPDATE_ATTEMPTS = 5  # editing the reports line is best effort: it never holds a decision
+
 
 class Delivery:
     """Runs due jobs against the sink; every outcome goes to the ledger."""
@@ -157,7 +159,13 @@ class Delivery:
                 self.schedule.finished(job)
                 return
             job.failures += 1
-            backoff = err.retry_after or min(60.0, 2.0 ** job.failures)
+            if job.failures > UPDATE_ATTEMPTS:  # the next reply, or a restart, does it again
+                log.warning("alert %s: its reports line was not updated after %d attempts "
+                            "(%s); left for the next report", job.alert_id, job.failures, err)
+                self.schedule.finished(job)
+                return
+            backoff = (err.retry_after or min(60.0, 2.0 ** job.failures)) \
+                * random.uniform(1.0, 1.2)
             log.warning("alert %s: updating its reports line failed (%s); trying again in "
                         "%.0fs", job.alert_id, err, backoff)
             self.schedule.move(job, self.clock.monotonic() + backoff)

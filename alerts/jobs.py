@@ -96,6 +96,12 @@ class Job:
     failures: int = 0
     broadcast: bool = False
     """a follow-up shown in the channel too (it raises a category or the severity)"""
+    slot: str = ""
+    """the schedule's key when it is not the alert id (an alert's reports edit)"""
+
+    @property
+    def key(self) -> str:
+        return self.slot or self.alert_id
 
     @property
     def alert_id(self) -> str:
@@ -137,22 +143,22 @@ class Schedule:
     def add(self, job: Job, src: Source | None = None) -> None:
         if src is not None:
             attach(job, src)
-        self._jobs[job.alert_id] = job
+        self._jobs[job.key] = job
         heapq.heappush(self._heap, (job.at, next(self._seq), job))
 
     def move(self, job: Job, at: float) -> None:
         job.at = at
         heapq.heappush(self._heap, (at, next(self._seq), job))
 
-    def get(self, alert_id: str) -> Job | None:
-        return self._jobs.get(alert_id)
+    def get(self, key: str) -> Job | None:
+        return self._jobs.get(key)
 
-    def __contains__(self, alert_id: str) -> bool:
-        return alert_id in self._jobs
+    def __contains__(self, key: str) -> bool:
+        return key in self._jobs
 
     def finished(self, job: Job) -> None:
         """The job's alert is settled: it no longer holds its decisions' offsets."""
-        self._jobs.pop(job.alert_id, None)
+        self._jobs.pop(job.key, None)
         for src in job.sources:
             src.outstanding -= 1
 
@@ -166,8 +172,13 @@ class Schedule:
         """Pop the jobs due by `now`, skipping stale entries of moved or finished jobs."""
         while self._heap and self._heap[0][0] <= now:
             _, _, job = heapq.heappop(self._heap)
-            if self._jobs.get(job.alert_id) is job:
+            if self._jobs.get(job.key) is job:
                 yield job
+
+
+def reports_slot(alert_id: str) -> str:
+    """The schedule key of the edit that lists an alert's reports (not the alert's own)."""
+    return f"{alert_id}#reports"
 
 
 def attach(job: Job, src: Source) -> None:

@@ -59,10 +59,11 @@ class Entry:
     published_at: datetime | None = None
     event: EventEvidence | None = None
     reports: int = 1
+    """reports of the event the posted message lists (status updated records raise it)"""
     content_hash: str = ""
     lead: str = ""
     correction_of: str | None = None
-    """reports of the event the posted message lists (status updated records raise it)"""
+    """a correction: the alert of the article that was edited"""
 
     @property
     def final(self) -> bool:

@@ -19,7 +19,7 @@ from alerts.events import EventIndex, signature
 from alerts.corrections import edits_for
 from alerts.identity import alert_id, copy_id, correction_id, digest_id, story_key
 from alerts.jobs import (DIGEST_ROUTE, HISTORY_MARGIN, AlertStats, Job, Recorder, Schedule,
-                         Source, attach)
+                         Source, attach, reports_slot)
 from alerts.ledger import Entry, Ledger
 from alerts.render import (AlertView, DigestItem, alert_view, clean, correction_view,
                            digest_view)
@@ -44,6 +44,8 @@ class Planner:
         self.stats = stats
         self.threads = threads and config.threading.follow_ups
         self.updates = self.threads and updates  # edit the first alert as reports arrive
+        # Edits that came while their article's alert was still waiting to be posted.
+        self._waiting_edits: dict[str, list[tuple[Decision, Source]]] = {}
         self.router = Router(config)
         self.throttler = Throttler(config.throttle, clock)
         self.digests = DigestBook(config.throttle, clock)
@@ -63,16 +65,18 @@ class Planner:
 
     def plan(self, decision: Decision, src: Source) -> None:
         self.stats.decisions += 1
-        edited = self._plan_edits(decision, src) if decision.update and self.threads else set()
-        if not decision.categories:
+        if not (decision.categories or decision.update):
             return
-        self.stats.matched += 1
         now = self.clock.now()
-        if now - decision.decided_at > timedelta(hours=self.config.max_age_hours):
+        if self._too_old(decision, now):
             self.stats.stale += 1
             log.debug("not alerting %s: decided %s, older than max_age_hours",
                       decision.article_id, decision.decided_at.isoformat())
             return
+        edited = self._plan_edits(decision, src) if decision.update and self.threads else set()
+        if not decision.categories:
+            return
+        self.stats.matched += 1
         routes = self.router.routes_for(decision)
         if not routes:
             self.stats.unrouted += 1
@@ -84,9 +88,21 @@ class Planner:
             if route.name not in edited:  # told in the thread of the article's alert
                 self._plan_route(decision, src, route, story, now)
 
-    def _base(self, decision: Decision, src: Source, route: Route, aid: str) -> dict[str, Any]:
-        return dict(alert_id=aid, article_id=decision.article_id, route=route.name,
-                    channel=route.channel, decision=src.provenance,
+    def _too_old(self, decision: Decision, now: datetime) -> bool:
+        """Decided longer ago than max_age_hours; for an edit, also published that long ago:
+        its alert may be gone from the ledger's memory, and it must not come back as new."""
+        limit = timedelta(hours=self.config.max_age_hours)
+        if now - decision.decided_at > limit:
+            return True
+        return decision.update and decision.published_at is not None \
+            and now - decision.published_at > limit
+
+    @staticmethod
+    def _base(decision: Decision, src: Source, route: str, channel: str,
+              aid: str) -> dict[str, Any]:
+        """What every ledger record of this alert carries."""
+        return dict(alert_id=aid, article_id=decision.article_id, route=route,
+                    channel=channel, decision=src.provenance,
                     ruleset_version=decision.ruleset.version, title=clean(decision.title)[:300],
                     url=decision.url, severity=decision.severity,
                     categories=tuple(decision.categories), decided_at=decision.decided_at,
@@ -98,7 +114,7 @@ class Planner:
     def _plan_route(self, decision: Decision, src: Source, route: Route, story: str,
                     now: datetime) -> None:
         aid = alert_id(story, route.name)
-        base = self._base(decision, src, route, aid)
+        base = self._base(decision, src, route.name, route.channel, aid)
         pending = self.schedule.get(aid)
         entry = self.ledger.get(aid)
         owner = pending.base["article_id"] if pending else (entry.article_id if entry else None)
@@ -108,6 +124,9 @@ class Planner:
             return
         if pending is not None:  # the same decision again while its post is planned
             attach(pending, src)
+            if decision.update and decision.content_hash != pending.base.get("content_hash"):
+                # An edit before the alert is out: told in its thread once it is posted.
+                self._waiting_edits.setdefault(aid, []).append((decision, src))
             return
         if entry is not None:
             self._plan_known(decision, src, route, entry, base)
@@ -117,6 +136,9 @@ class Planner:
             original = self.events.find(route.name, signature(
                 decision.evidence, decision.categories,
                 decision.published_at or decision.decided_at), now)
+        gone = self.ledger.get(original or "")
+        if gone is not None and gone.status == "dead-lettered":
+            original = None  # that alert never reached Slack: this report opens its own
         if original is not None and original != aid:
             self._plan_copy(decision, src, route, original, base)
             return
@@ -176,7 +198,7 @@ class Planner:
                         and first.status in ("intent", "failed", "posted")
                         and first.duplicate_of is None
                         and first.article_id != decision.article_id  # moved URL, same article
-                        and len(first.replies) < self.config.threading.max_replies)
+                        and self._thread_reports(first) < self.config.threading.max_replies)
         if threading_on:
             admission = self.throttler.admit(route.channel,
                                              digest_open=self.digests.is_open(route.channel))
@@ -217,15 +239,8 @@ class Planner:
                 self.stats.already_settled += 1
                 continue  # this version was told already (a redelivery or a replay)
             root = alert.duplicate_of or alert.alert_id
-            base = dict(alert_id=cid, article_id=decision.article_id, route=alert.route,
-                        channel=alert.channel, decision=src.provenance,
-                        ruleset_version=decision.ruleset.version,
-                        title=clean(decision.title)[:300], url=decision.url,
-                        severity=decision.severity, categories=tuple(decision.categories),
-                        decided_at=decision.decided_at, source=decision.source,
-                        language=decision.language, content_hash=decision.content_hash,
-                        lead=decision.lead[:400], duplicate_of=root,
-                        correction_of=alert.alert_id)
+            base = {**self._base(decision, src, alert.route, alert.channel, cid),
+                    "event": None, "duplicate_of": root, "correction_of": alert.alert_id}
             view = correction_view(decision, alert_id=cid, route=alert.route,
                                    channel=alert.channel, dropped=edit.dropped, changes=(
                                        ("headline", edit.title.removed, edit.title.added),
@@ -263,6 +278,11 @@ class Planner:
     def _on_record(self, alert: Alert, entry: Entry) -> None:
         if alert.status == "posted" and alert.duplicate_of and not alert.correction_of:
             self.plan_reports(alert.duplicate_of)
+        if entry.final and alert.alert_id in self._waiting_edits:
+            # The alert is settled: an edit that waited for it is told in its thread now
+            # (it holds its decision's offset until then: it was attached to the alert).
+            for decision, src in self._waiting_edits.pop(alert.alert_id):
+                self._plan_edits(decision, src)
 
     def plan_reports(self, parent_id: str) -> None:
         """Edit the event's first alert to list its reports. The edit shows the ledger's
@@ -270,7 +290,8 @@ class Planner:
         parent = self.ledger.get(parent_id)
         if not self.updates or parent is None or parent.status != "posted" or not parent.ts:
             return
-        if parent_id in self.schedule or self._posted_replies(parent) + 1 <= parent.reports:
+        slot = reports_slot(parent_id)
+        if slot in self.schedule or self._posted_replies(parent) + 1 <= parent.reports:
             return  # planned already, or it lists every posted reply (a record read back)
         base = dict(alert_id=parent_id, article_id=parent.article_id, route=parent.route,
                     channel=parent.channel, title=parent.title, url=parent.url)
@@ -278,7 +299,7 @@ class Planner:
                               AlertView(kind="alert", alert_id=parent_id,
                                         channel=parent.channel),
                               base, since=parent.opened_at or parent.at,
-                              planned_at=self.clock.monotonic()))
+                              planned_at=self.clock.monotonic(), slot=slot))
 
     def resume_reports(self) -> None:
         """Edits a stopped alerter left undone: a reply posted, its first alert not yet
@@ -286,6 +307,11 @@ class Planner:
         for entry in self.ledger.entries():
             if entry.replies and entry.status == "posted":
                 self.plan_reports(entry.alert_id)
+
+    def _thread_reports(self, parent: Entry) -> int:
+        """Reports in the thread, posted or on their way (not corrections, not failures)."""
+        return sum(1 for r in parent.replies if (e := self.ledger.get(r)) is not None
+                   and e.status in ("intent", "failed", "posted") and e.correction_of is None)
 
     def _posted_replies(self, parent: Entry) -> int:
         return sum(1 for r in parent.replies if (e := self.ledger.get(r)) is not None

@@ -293,8 +293,8 @@ def _correction(view: AlertView, outlet: str, title: str) -> tuple[list[dict], s
     lines = []
     for part, removed, added in view.changes:
         if removed or added:
-            lines.append(f"*{part}* · removed “{_inline(removed) or '–'}” · added "
-                         f"“{_inline(added) or '–'}”")
+            lines.append(f"*{part}* · removed “{slack_text(removed, 600) or '–'}” · added "
+                         f"“{slack_text(added, 600) or '–'}”")
     body = "\n".join(lines) or "_the headline and the lead are unchanged_"
     blocks = [_section(head), _section(body),
               _context(f"{when(view.published_at)} · alert `{view.alert_id}`")]

@@ -81,8 +81,8 @@ def audit(settings: Settings, article_id: str) -> AuditReport:
         report.alerts = [f for f in every if f.record.article_id == article_id]
         roots = {f.record.duplicate_of or f.record.alert_id for f in report.alerts
                  if f.record.status != "duplicate"}
-        report.event = [f for f in every
-                        if f.record.alert_id in roots or f.record.duplicate_of in roots]
+        report.event = [f for f in every if f.record.status != "duplicate" and (
+            f.record.alert_id in roots or f.record.duplicate_of in roots)]
     finally:
         consumer.close()
     if report.empty:

@@ -99,7 +99,8 @@ class EventEvidence(BaseModel):
 
     model_config = ConfigDict(frozen=True)
     terms: tuple[str, ...] = ()
-    dates: tuple[str, ...] = Field((), description='"MM-DD", or "YYYY" for a year alone')
+    dates: tuple[str, ...] = Field((), description='"YYYY-MM-DD", "MM-DD", or "--DD" for a '
+                                   'day of the month alone, as written')
     weekdays: tuple[int, ...] = Field((), description="0 = Monday")
     numbers: tuple[str, ...] = ()
 

@@ -21,7 +21,9 @@ COMMON_TERMS = frozenset({"korea", "japan", "korea_or_japan", "pair_words", "mee
 
 _MONTHS = {m: i + 1 for i, m in enumerate(
     ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"))}
-_MONTH = r"(Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)[a-z]{0,6}\.?"
+# A month's name or its abbreviation, never the start of another word (Marines, Mayor).
+_MONTH = (r"(?<![A-Za-z])(Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)"
+          r"(?:uary|ruary|ch|il|e|y|ust|t|tember|ober|ember)?\.?(?![A-Za-z])")
 # Dates and numbers are found from the runs of digits (a few per article), each looked at
 # with anchored patterns around it; weekdays by their fixed words.
 _RUN = re.compile(r"\d[\d,]*(?:[-./]\d{1,2}[-./]\d{1,2}(?!\d))?")
@@ -29,7 +31,7 @@ _ISO = re.compile(r"(\d{4})[-./](\d{1,2})[-./](\d{1,2})")
 _MONTH_BEFORE = re.compile(_MONTH + r" $")
 _MONTH_AFTER = re.compile(r" " + _MONTH)
 _CJK_MONTH_DAY = re.compile(r" ?[月월] ?(\d{1,2}) ?[日일]")
-_CJK_DAY = re.compile(r" ?[日일](?![本韓米中])")
+_CJK_DAY = re.compile(r" ?[日일](?![本韓米中間간])")  # not 日本, not "3日間" (three days)
 _WEEKDAYS_EN = re.compile(r"(Mon|Tues|Wednes|Thurs|Fri|Satur|Sun)day")
 _WEEKDAYS_CJK = re.compile(r"([월화수목금토일])요일|([月火水木金土日])曜")
 _EN_DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import datetime, timedelta, timezone
+
 from alerts.corrections import change
 from alerts.render import to_slack
 from tests.alertutil import (AlerterThread, committed, decision, final_status, ledger,
@@ -76,7 +78,8 @@ def test_an_edit_posts_a_diff_in_the_thread_and_no_new_alert(settings, fake):
     write_config(settings)
     slack = with_slack(settings, fake)
     first = decision("c1", title="Japan repeats Dokdo claim in white paper").model_copy(
-        update={"content_hash": "v1", "lead": "Tokyo repeated its claim."})
+        update={"content_hash": "v1", "lead": "Tokyo repeated its claim.",
+                "published_at": datetime.now(timezone.utc)})
     produce(slack, [first])
     with AlerterThread(slack) as alerter:
         alerter.wait(lambda: len(fake.posts()) == 1, what="the alert")
@@ -105,3 +108,28 @@ def test_a_correction_left_as_an_intent_is_looked_up_then_posted_once(tmp_path):
     jobs = restarted.due()
     assert len(jobs) == 1 and jobs[0].reconcile and jobs[0].view.kind == "correction"
     assert restarted.recorder.records == []  # no second intent
+
+
+def test_an_edit_of_an_article_published_long_ago_is_not_alerted_again(tmp_path):
+    s = Setup(_config(tmp_path))
+    old = decision("o1").model_copy(update={
+        "update": True, "content_hash": "v9",
+        "published_at": s.clock.now() - timedelta(days=30)})
+    s.plan(old)
+    assert s.due() == [] and s.stats.stale == 1
+
+
+def test_an_edit_that_comes_before_the_alert_is_posted_waits_for_it(tmp_path):
+    s = Setup(_config(tmp_path))
+    first = decision("w1", title="Japan repeats Dokdo claim in white paper").model_copy(
+        update={"content_hash": "v1"})
+    s.plan(first, offset=0)
+    edit_src = s.plan(edited(first, content_hash="v2", title="Japan repeats Dokdo claim, "
+                                                            "edited"), offset=1)
+    job = s.due()[0]
+    assert job.kind == "alert" and not edit_src.done  # the edit holds its offset
+    s.recorder.record(job.base, "posted", ts="1.000")
+    s.schedule.finished(job)
+    later = s.due()
+    assert [j.view.kind for j in later] == ["correction"] and later[0].original == job.alert_id
+    assert not edit_src.done

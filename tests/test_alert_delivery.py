@@ -19,7 +19,7 @@ from tests.test_alert_planner import Setup, _config
 
 class World(Setup):
     def __init__(self, tmp_path: Path, ledger: Ledger | None = None) -> None:
-        super().__init__(_config(tmp_path), ledger=ledger)
+        super().__init__(_config(tmp_path), ledger=ledger, updates=True)
         self.sink = MemorySink()
         self.delivery = Delivery(self.sink, self.ledger, self.recorder, self.schedule,
                                  clock=self.clock, stats=self.stats,
@@ -96,3 +96,23 @@ class TestFailures:
             world.run()
         assert world.recorder.statuses(_aid(world)) == ["intent", "failed"]
         assert world.recorder.flushes == 1 and not src.done
+
+
+class TestReportsLine:
+    def test_the_first_alert_lists_its_reports_and_a_failing_edit_never_holds_a_reply(
+            self, world):
+        def failing(channel, ts, line):
+            raise DeliveryError("transient", "server_error", "HTTP 503")
+
+        world.plan(decision("a1", title="Japan repeats Dokdo claim in defense white paper"))
+        world.plan(decision("a2", title="Japan repeats Dokdo claim in defense white paper."))
+        world.run()
+        assert world.sink.updates and world.sink.updates[-1][2].startswith(
+            ":newspaper: *2 reports*")
+        world.sink.update_reports = failing  # Slack refuses edits from now on
+        third = world.plan(decision("a3", title="Japan repeats Dokdo claim in defense white "
+                                                "paper!"), offset=3)
+        for _ in range(8):
+            world.run(70)
+        assert len(world.sink.posts) == 3 and third.done  # the reply went out regardless
+        assert len(world.schedule) == 0  # the edit gave up after its attempts

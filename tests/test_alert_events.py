@@ -91,3 +91,11 @@ class TestIndex:
             index.add("r", f"a{i}", signature(evidence("dokdo", f"t{i}"), ("dispute",), at), at)
         index.prune(AT + timedelta(hours=60))
         assert len(index) == 26  # opened in the last 36 hours: hours 24 to 49
+
+
+class TestNoFalseDates:
+    def test_words_that_start_like_months_and_durations_are_not_dates(self):
+        ev = event_evidence([("text", "3 Marines landed; Mayor 5 spoke; a Decade 5 plan; "
+                                      "訓練は3日間、훈련은 3일간 이어졌다. On 5 March and Sept. 9.")],
+                            ["dokdo"])
+        assert ev.dates == ("03-05", "09-09")

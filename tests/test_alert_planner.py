@@ -26,14 +26,15 @@ def _config(tmp_path: Path, extra: str = "") -> AlertsConfig:
 
 class Setup:
     def __init__(self, config: AlertsConfig, *, threads: bool = True,
-                 ledger: Ledger | None = None) -> None:
+                 ledger: Ledger | None = None, updates: bool = False) -> None:
         self.clock = ManualClock()
         self.ledger = ledger or Ledger()
         self.recorder = MemoryRecorder(self.ledger, self.clock)
         self.schedule = Schedule()
         self.stats = AlertStats()
         self.planner = Planner(config, self.ledger, self.recorder, self.schedule,
-                               clock=self.clock, stats=self.stats, threads=threads)
+                               clock=self.clock, stats=self.stats, threads=threads,
+                               updates=updates)
 
     def plan(self, d, offset: int = 0):
         src = source(offset)

@@ -91,7 +91,7 @@ def _render_event(report: AuditReport) -> None:
     for a in sorted(reports + corrections, key=lambda a: a.at):
         role = ("first alert" if not a.duplicate_of else
                 "correction" if a.correction_of else "in its thread")
-        table.add_row(escape(a.article_id), escape(a.source), a.language, a.status,
+        table.add_row(escape(a.article_id), escape(a.source), escape(a.language), a.status,
                       a.ts or "", a.alert_id, role)
     console.print(table)
 
