@@ -50,7 +50,8 @@ class TestMetadataOnly:
             assert item["url"].startswith(("http://", "https://")), item["id"]
             assert item["language"] in {"en", "ko", "ja"}
             assert item["split"] in {"dev", "heldout", "heldout2", "heldout3", "heldout4",
-                                     "heldout5", "heldout6", "heldout7", "heldout8", "heldout9"}
+                                     "heldout5", "heldout6", "heldout7", "heldout8", "heldout9",
+                                     "heldout10"}
             assert set(item["labels"]) <= CATEGORIES, item["id"]
             assert "drills" not in item["labels"] or "cooperation" in item["labels"]
             assert len(item["rationale"]) <= 300, f"{item['id']}: a rationale is one line"
@@ -107,15 +108,15 @@ class TestCases:
             # Cases stand for dev items, and for a held-out part's errors once that part was
             # spent (studied after its one measurement); never for the latest batch.
             assert item["split"] in {"dev", "heldout", "heldout2", "heldout3", "heldout4",
-                                     "heldout5", "heldout6", "heldout7", "heldout8"}, \
-                f"{case['id']}: no case for heldout9"
+                                     "heldout5", "heldout6", "heldout7", "heldout8",
+                                     "heldout9"}, f"{case['id']}: no case for heldout10"
             assert sorted(case["labels"]) == item["labels"], case["id"]
             assert case["language"] == item["language"], case["id"]
             assert case["title"].strip() and case["text"].strip(), case["id"]
 
     def test_default_rules_on_the_cases_overall(self, report):
         # The cases hold every held-out batch's errors, those no rule covers yet included
-        # (98 of 940), so the gate is the level reached (0.93-0.95 per category), not 1.
+        # (105 of 1005), so the gate is the level reached (0.93-0.95 per category), not 1.
         for category, scores in report.groups["all"].items():
             assert scores.f1 >= 0.93, (category, scores)
 
