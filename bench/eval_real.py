@@ -34,11 +34,12 @@ CATEGORIES = ("cooperation", "dispute", "drills")
 # eaeb950 (tuned on heldout3's cases) decided heldout4 once; 5eb7c3c (tuned on heldout4's
 # cases) decided heldout5 once; c902b6d (tuned on heldout5's cases) decided heldout6 once;
 # c7b301c (tuned on heldout6's cases) decided heldout7 once; df5935d (tuned on heldout7's
-# cases) decided heldout8 once, as it was collected; 9d3ecdf (tuned on heldout8's cases, the
-# shipped rules) decided heldout9 once, as it was collected.
+# cases) decided heldout8 once, as it was collected; 9d3ecdf (tuned on heldout8's cases)
+# decided heldout9 once; ab7b69c (tuned on heldout9's cases, the shipped rules) decided
+# heldout10 once, each as it was collected.
 DEFAULT_SYSTEMS = ("before", "baseline", "commit-6ff3018", "commit-9423322", "commit-44ce369",
                    "commit-7c19df3", "commit-eaeb950", "commit-5eb7c3c", "commit-c902b6d",
-                   "commit-c7b301c", "commit-df5935d", "commit-9d3ecdf")
+                   "commit-c7b301c", "commit-df5935d", "commit-9d3ecdf", "commit-ab7b69c")
 
 
 def table(system: str, split: str) -> list[str]:
