@@ -51,7 +51,7 @@ class TestMetadataOnly:
             assert item["language"] in {"en", "ko", "ja"}
             assert item["split"] in {"dev", "heldout", "heldout2", "heldout3", "heldout4",
                                      "heldout5", "heldout6", "heldout7", "heldout8", "heldout9",
-                                     "heldout10"}
+                                     "heldout10", "heldout11"}
             assert set(item["labels"]) <= CATEGORIES, item["id"]
             assert "drills" not in item["labels"] or "cooperation" in item["labels"]
             assert len(item["rationale"]) <= 300, f"{item['id']}: a rationale is one line"
@@ -109,7 +109,8 @@ class TestCases:
             # spent (studied after its one measurement); never for the latest batch.
             assert item["split"] in {"dev", "heldout", "heldout2", "heldout3", "heldout4",
                                      "heldout5", "heldout6", "heldout7", "heldout8",
-                                     "heldout9"}, f"{case['id']}: no case for heldout10"
+                                     "heldout9", "heldout10"}, \
+                f"{case['id']}: no case for heldout11"
             assert sorted(case["labels"]) == item["labels"], case["id"]
             assert case["language"] == item["language"], case["id"]
             assert case["title"].strip() and case["text"].strip(), case["id"]
