@@ -127,8 +127,7 @@ class Delivery:
         self.stats.failures += 1
         self.recorder.record(job.base, "failed", error=error, attempts=job.attempts,
                              thread_ts=thread_ts)
-        backoff = err.retry_after if err.retry_after else min(60.0, 2.0 ** job.failures)
-        backoff *= random.uniform(1.0, 1.2)
+        backoff = _backoff(job, err)
         log.warning("alert %s to %s not delivered (%s); trying again in %.0fs after looking "
                     "in the channel", job.alert_id, job.channel, error, backoff)
         job.reconcile = True
@@ -141,11 +140,8 @@ class Delivery:
         if parent is None or not parent.ts:
             self.schedule.finished(job)
             return
-        replies = sorted((e for e in (self.ledger.get(r) for r in parent.replies)
-                          if e is not None and e.status == "posted"
-                          and e.correction_of is None),
-                         key=lambda e: e.opened_at or e.at)
-        outlets = [(parent.source, parent.language)] + [(e.source, e.language) for e in replies]
+        outlets = [(parent.source, parent.language)] + [
+            (e.source, e.language) for e in self.ledger.thread_reports(parent)]
         self.faults.reached("kill-before-update")
         try:
             self.sink.update_reports(parent.channel, parent.ts, reports_line(outlets))
@@ -164,8 +160,7 @@ class Delivery:
                             "(%s); left for the next report", job.alert_id, job.failures, err)
                 self.schedule.finished(job)
                 return
-            backoff = (err.retry_after or min(60.0, 2.0 ** job.failures)) \
-                * random.uniform(1.0, 1.2)
+            backoff = _backoff(job, err)
             log.warning("alert %s: updating its reports line failed (%s); trying again in "
                         "%.0fs", job.alert_id, err, backoff)
             self.schedule.move(job, self.clock.monotonic() + backoff)
@@ -176,3 +171,9 @@ class Delivery:
     def _finish(self, job: Job, status: str, **fields: Any) -> None:
         self.recorder.record(job.base, status, **fields)
         self.schedule.finished(job)
+
+
+def _backoff(job: Job, err: DeliveryError) -> float:
+    """Slack's Retry-After, else doubling up to a minute, with jitter so channels spread."""
+    base = err.retry_after if err.retry_after else min(60.0, 2.0 ** job.failures)
+    return base * random.uniform(1.0, 1.2)

@@ -94,10 +94,13 @@ class Job:
     original: str | None = None
     attempts: int = 0
     failures: int = 0
-    broadcast: bool = False
-    """a follow-up shown in the channel too (it raises a category or the severity)"""
     slot: str = ""
     """the schedule's key when it is not the alert id (an alert's reports edit)"""
+
+    @property
+    def broadcast(self) -> bool:
+        """A follow-up shown in the channel too: it raises a category or the severity."""
+        return bool(self.view.escalation)
 
     @property
     def key(self) -> str:

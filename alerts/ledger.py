@@ -139,6 +139,14 @@ class Ledger:
         return [self._entries[a] for a in self._by_article.get(article_id, ())
                 if a in self._entries]
 
+    def thread_reports(self, parent: Entry,
+                       statuses: tuple[str, ...] = ("posted",)) -> list[Entry]:
+        """Other outlets' reports in the thread of `parent` (not its corrections), in the
+        order they were opened, whose status is one of `statuses`."""
+        found = [e for e in (self._entries.get(r) for r in parent.replies)
+                 if e is not None and e.status in statuses and e.correction_of is None]
+        return sorted(found, key=lambda e: e.opened_at or e.at)
+
     def get(self, alert_id: str) -> Entry | None:
         return self._entries.get(alert_id)
 

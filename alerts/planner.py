@@ -185,7 +185,7 @@ class Planner:
         job = Job(self.throttler.reserve(route.channel), "follow-up" if follow_up else "alert",
                   view, {**base, "duplicate_of": entry.duplicate_of}, since=since,
                   planned_at=self.clock.monotonic(), reconcile=True,
-                  original=entry.duplicate_of, broadcast=bool(escalation))
+                  original=entry.duplicate_of)
         log.info("alert %s has an intent without a result: looking in %s before posting",
                  entry.alert_id, route.channel)
         self.schedule.add(job, src)
@@ -198,7 +198,8 @@ class Planner:
                         and first.status in ("intent", "failed", "posted")
                         and first.duplicate_of is None
                         and first.article_id != decision.article_id  # moved URL, same article
-                        and self._thread_reports(first) < self.config.threading.max_replies)
+                        and len(self.ledger.thread_reports(first, ("intent", "failed", "posted")))
+                        < self.config.threading.max_replies)
         if threading_on:
             admission = self.throttler.admit(route.channel,
                                              digest_open=self.digests.is_open(route.channel))
@@ -214,8 +215,8 @@ class Planner:
                 self.schedule.add(Job(admission.at, "follow-up", view,
                                       {**base, "duplicate_of": original},
                                       since=now - HISTORY_MARGIN,
-                                      planned_at=self.clock.monotonic(), original=original,
-                                      broadcast=bool(escalation)), src)
+                                      planned_at=self.clock.monotonic(), original=original),
+                                  src)
                 return
         self.recorder.record(base, "duplicate", duplicate_of=original)
         self.stats.duplicates += 1
@@ -291,7 +292,7 @@ class Planner:
         if not self.updates or parent is None or parent.status != "posted" or not parent.ts:
             return
         slot = reports_slot(parent_id)
-        if slot in self.schedule or self._posted_replies(parent) + 1 <= parent.reports:
+        if slot in self.schedule or len(self.ledger.thread_reports(parent)) + 1 <= parent.reports:
             return  # planned already, or it lists every posted reply (a record read back)
         base = dict(alert_id=parent_id, article_id=parent.article_id, route=parent.route,
                     channel=parent.channel, title=parent.title, url=parent.url)
@@ -308,14 +309,6 @@ class Planner:
             if entry.replies and entry.status == "posted":
                 self.plan_reports(entry.alert_id)
 
-    def _thread_reports(self, parent: Entry) -> int:
-        """Reports in the thread, posted or on their way (not corrections, not failures)."""
-        return sum(1 for r in parent.replies if (e := self.ledger.get(r)) is not None
-                   and e.status in ("intent", "failed", "posted") and e.correction_of is None)
-
-    def _posted_replies(self, parent: Entry) -> int:
-        return sum(1 for r in parent.replies if (e := self.ledger.get(r)) is not None
-                   and e.status == "posted" and e.correction_of is None)
 
     # ---------------------------------------------------------------- digests
 
