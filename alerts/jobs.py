@@ -45,13 +45,15 @@ class AlertStats:
     """edits of a posted alert listing its event's reports"""
     corrections: int = 0
     """edited articles told in the thread of their alert"""
+    muted: int = 0
+    """reports of stories an officer muted (recorded, not posted)"""
     throttle_wait_s: float = 0.0
 
     def summary(self) -> str:
         return (f"{self.decisions} decisions ({self.matched} matched), {self.posted} posted, "
                 f"{self.follow_ups} follow-ups ({self.updates} first alerts updated, "
                 f"{self.corrections} corrections), "
-                f"{self.duplicates} duplicates, "
+                f"{self.duplicates} duplicates, {self.muted} muted, "
                 f"{self.throttled} held for {self.digests} digest(s), {self.reconciled} "
                 f"found already posted, {self.already_settled} already settled, "
                 f"{self.dead_lettered} dead-lettered, {self.stale} too old, "

@@ -6,28 +6,25 @@ order); it is rebuilt at start-up by reading the topic to its end offsets, then 
 several alerter instances sharing the topic see each other's records.
 
 Statuses: `intent` and `failed` are unsettled (the post may or may not have reached Slack:
-look in the channel before posting again); `posted`, `duplicate`, `throttled` and
-`dead-lettered` are final and never overridden by a later unsettled record.
+look in the channel before posting again); `posted`, `duplicate`, `throttled`,
+`dead-lettered` and `muted` (a report of a story an officer muted) are final and never
+overridden by a later unsettled record.
 """
 
 from __future__ import annotations
 
 import logging
-import time
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Callable
 
-from kafka import KafkaConsumer, TopicPartition
-from kafka.errors import KafkaError
-
-from newswatch.errors import BrokerError, DecodeError
-from newswatch.messages import Alert, EventEvidence, decode
+from newswatch.broker.follow import TopicFollower
+from newswatch.messages import Alert, EventEvidence
 from newswatch.settings import Settings
 
 log = logging.getLogger(__name__)
 
-FINAL = frozenset({"posted", "duplicate", "throttled", "dead-lettered"})
+FINAL = frozenset({"posted", "duplicate", "throttled", "dead-lettered", "muted"})
 UNSETTLED = frozenset({"intent", "failed"})
 
 
@@ -64,6 +61,10 @@ class Entry:
     lead: str = ""
     correction_of: str | None = None
     """a correction: the alert of the article that was edited"""
+    ruleset_version: str = ""
+    rules: dict[str, str] = field(default_factory=dict)
+    feed_id: str = ""
+    muted_by: str | None = None
 
     @property
     def final(self) -> bool:
@@ -94,7 +95,9 @@ class Ledger:
                           opened_at=alert.at, source=alert.source, language=alert.language,
                           published_at=alert.published_at, event=alert.event,
                           content_hash=alert.content_hash, lead=alert.lead,
-                          correction_of=alert.correction_of)
+                          correction_of=alert.correction_of,
+                          ruleset_version=alert.ruleset_version, rules=dict(alert.rules),
+                          feed_id=alert.feed_id, muted_by=alert.muted_by)
             entry.replies |= self._early_replies.pop(alert.alert_id, set())
             self._entries[alert.alert_id] = entry
             self._by_article.setdefault(alert.article_id, []).append(alert.alert_id)
@@ -160,7 +163,11 @@ class Ledger:
         return list(self._entries.values())
 
     def members(self, digest_id: str) -> list[Entry]:
-        return [self._entries[a] for a in self._members.get(digest_id, ()) if a in self._entries]
+        """A digest's held-back alerts in the order they were held back: the same in every
+        instance, whatever order the ledger's partitions were read in (a mark names an item
+        by its place in the digest)."""
+        found = [self._entries[a] for a in self._members.get(digest_id, ()) if a in self._entries]
+        return sorted(found, key=lambda e: (e.opened_at or e.at, e.alert_id))
 
     def open_digests(self) -> dict[str, list[Entry]]:
         """Digests with held-back members but no final record of their own."""
@@ -168,7 +175,7 @@ class Ledger:
         for digest_id, ids in self._members.items():
             digest = self._entries.get(digest_id)
             if digest is None or not digest.final:
-                out[digest_id] = [self._entries[a] for a in ids if a in self._entries]
+                out[digest_id] = self.members(digest_id)
         return out
 
     def forget_before(self, horizon: datetime) -> int:
@@ -199,70 +206,12 @@ class Ledger:
         return [e for e in self._entries.values() if e.status in UNSETTLED]
 
 
-class LedgerReader:
+class LedgerReader(TopicFollower):
     """Reads the ledger topic outside any consumer group: all of it, then what is new."""
 
+    what = "the alert ledger"
+
     def __init__(self, settings: Settings, topic: str, ledger: Ledger) -> None:
-        self.topic = topic
         self.ledger = ledger
-        try:
-            self._consumer = KafkaConsumer(
-                bootstrap_servers=settings.bootstrap_servers, group_id=None,
-                enable_auto_commit=False, auto_offset_reset="earliest",
-                max_poll_records=5000, client_id="newswatch-alert-ledger")
-        except KafkaError as exc:
-            raise BrokerError(f"cannot reach Kafka to read the alert ledger: {exc}",
-                              fix="start the broker (`newswatch kafka up`) or set "
-                                  "KAFKA_BOOTSTRAP_SERVERS") from None
-        self._partitions: list[TopicPartition] = []
-        self.undecodable = 0
-
-    def catch_up(self, timeout: float = 60.0) -> int:
-        """Read from the beginning to the end offsets as of now; returns records applied."""
-        deadline = time.monotonic() + timeout
-        parts = None
-        while parts is None and time.monotonic() < deadline:
-            parts = self._consumer.partitions_for_topic(self.topic)
-            if parts is None:
-                time.sleep(0.2)
-        if not parts:
-            raise BrokerError(f"the alert ledger topic {self.topic} does not exist",
-                              fix="run `newswatch topics create` (check NEWSWATCH_TOPIC_PREFIX)")
-        self._partitions = [TopicPartition(self.topic, p) for p in sorted(parts)]
-        self._consumer.assign(self._partitions)
-        self._consumer.seek_to_beginning(*self._partitions)
-        end = self._consumer.end_offsets(self._partitions)
-        applied = 0
-        while any(self._consumer.position(tp) < end[tp] for tp in self._partitions):
-            if time.monotonic() > deadline:
-                raise BrokerError(f"reading the alert ledger {self.topic} took more than "
-                                  f"{timeout:.0f}s", fix="check the broker")
-            applied += self._apply(self._consumer.poll(timeout_ms=500))
-        return applied
-
-    def poll(self, timeout_ms: int = 0) -> int:
-        """Apply what was written since (by this or another instance)."""
-        try:
-            return self._apply(self._consumer.poll(timeout_ms=timeout_ms))
-        except KafkaError as exc:
-            log.warning("reading the alert ledger failed (%s); will retry", exc)
-            return 0
-
-    def _apply(self, batches: dict) -> int:
-        applied = 0
-        for records in batches.values():
-            for rec in records:
-                try:
-                    alert = decode(rec.value)
-                except DecodeError as exc:
-                    self.undecodable += 1
-                    log.warning("alert ledger %s:%s@%s is not readable: %s", rec.topic,
-                                rec.partition, rec.offset, exc)
-                    continue
-                if isinstance(alert, Alert):
-                    self.ledger.apply(alert)
-                    applied += 1
-        return applied
-
-    def close(self) -> None:
-        self._consumer.close()
+        super().__init__(settings, topic, Alert, ledger.apply,  # type: ignore[arg-type]
+                         client_id="newswatch-alert-ledger")

@@ -16,6 +16,7 @@ from alerts.clock import Clock
 from alerts.config import AlertsConfig, Route
 from alerts.dedupe import StoryIndex
 from alerts.events import EventIndex, signature
+from alerts.feedback.book import Mute, Mutes
 from alerts.corrections import edits_for
 from alerts.identity import alert_id, copy_id, correction_id, digest_id, story_key
 from alerts.jobs import (DIGEST_ROUTE, HISTORY_MARGIN, AlertStats, Job, Recorder, Schedule,
@@ -35,7 +36,7 @@ class Planner:
 
     def __init__(self, config: AlertsConfig, ledger: Ledger, recorder: Recorder,
                  schedule: Schedule, *, clock: Clock, stats: AlertStats,
-                 threads: bool, updates: bool = False) -> None:
+                 threads: bool, updates: bool = False, mutes: Mutes | None = None) -> None:
         self.config = config
         self.ledger = ledger
         self.recorder = recorder
@@ -44,6 +45,7 @@ class Planner:
         self.stats = stats
         self.threads = threads and config.threading.follow_ups
         self.updates = self.threads and updates  # edit the first alert as reports arrive
+        self.mutes = mutes  # stories officers muted (alerts/feedback): reports not posted
         # Edits that came while their article's alert was still waiting to be posted.
         self._waiting_edits: dict[str, list[tuple[Decision, Source]]] = {}
         self.router = Router(config)
@@ -109,7 +111,9 @@ class Planner:
                     source=decision.source, language=decision.language,
                     published_at=decision.published_at,
                     event=decision.evidence if decision.evidence.terms else None,
-                    content_hash=decision.content_hash, lead=decision.lead[:400])
+                    content_hash=decision.content_hash, lead=decision.lead[:400],
+                    feed_id=decision.feed_id,
+                    rules={m.rule_id: m.category for m in decision.matches})
 
     def _plan_route(self, decision: Decision, src: Source, route: Route, story: str,
                     now: datetime) -> None:
@@ -120,7 +124,8 @@ class Planner:
         owner = pending.base["article_id"] if pending else (entry.article_id if entry else None)
         if owner is not None and owner != decision.article_id:
             # Another article with the same canonical URL (another feed's copy): one alert.
-            self._record_copy(base, story, route.name, decision.article_id, aid)
+            self._record_copy(base, story, route.name, decision.article_id, aid,
+                              self._mute(route.name, aid, story))
             return
         if pending is not None:  # the same decision again while its post is planned
             attach(pending, src)
@@ -139,6 +144,10 @@ class Planner:
         gone = self.ledger.get(original or "")
         if gone is not None and gone.status == "dead-lettered":
             original = None  # that alert never reached Slack: this report opens its own
+        mute = self._mute(route.name, original, story)
+        if mute is not None:  # a report of a story an officer muted: recorded, not posted
+            self._record_muted(base, original, mute)
+            return
         if original is not None and original != aid:
             self._plan_copy(decision, src, route, original, base)
             return
@@ -159,11 +168,22 @@ class Planner:
         self.schedule.add(Job(admission.at, "alert", view, base, since=now - HISTORY_MARGIN,
                               planned_at=self.clock.monotonic()), src)
 
+    def _mute(self, route: str, story: str | None, url_key: str) -> Mute | None:
+        return self.mutes.muted(story=story, url_key=url_key, route=route) \
+            if self.mutes else None
+
+    def _record_muted(self, base: dict[str, Any], original: str | None, mute: Mute) -> None:
+        self.recorder.record(base, "muted", duplicate_of=original, muted_by=mute.describe())
+        self.stats.muted += 1
+
     def _record_copy(self, base: dict[str, Any], story: str, route: str, article_id: str,
-                     original: str) -> None:
+                     original: str, mute: Mute | None) -> None:
         cid = copy_id(story, route, article_id)
         if cid in self.ledger:
             self.stats.already_settled += 1
+            return
+        if mute is not None:
+            self._record_muted({**base, "alert_id": cid}, original, mute)
             return
         self.recorder.record({**base, "alert_id": cid}, "duplicate", duplicate_of=original)
         self.stats.duplicates += 1
@@ -176,6 +196,10 @@ class Planner:
             self.stats.already_settled += 1
             return
         follow_up = entry.duplicate_of is not None
+        mute = self._mute(route.name, entry.duplicate_of, "") if follow_up else None
+        if mute is not None:  # muted since its intent: settle it as muted, post nothing
+            self._record_muted({**base, "alert_id": entry.alert_id}, entry.duplicate_of, mute)
+            return
         escalation = self._escalation(decision, entry.duplicate_of) if follow_up else ""
         view = alert_view(decision, alert_id=entry.alert_id, route=route.name,
                           channel=route.channel, mentions=self.router.mentions(route, decision),
@@ -242,6 +266,10 @@ class Planner:
             root = alert.duplicate_of or alert.alert_id
             base = {**self._base(decision, src, alert.route, alert.channel, cid),
                     "event": None, "duplicate_of": root, "correction_of": alert.alert_id}
+            mute = self._mute(alert.route, root, "")
+            if mute is not None:  # an edit in a muted story: recorded, not told
+                self._record_muted(base, root, mute)
+                continue
             view = correction_view(decision, alert_id=cid, route=alert.route,
                                    channel=alert.channel, dropped=edit.dropped, changes=(
                                        ("headline", edit.title.removed, edit.title.added),

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Literal
 
+from alerts.feedback.actions import LINE_BLOCK_ID, MARKED_ITEMS, alert_actions, item_select
 from alerts.safetext import (clean, cut, defang, escape, mention_markup, safe_url,
                              slack_link, slack_text)
 from newswatch.messages import Decision, Match
@@ -20,7 +21,7 @@ from newswatch.messages import Decision, Match
 __all__ = ["AlertView", "DigestItem", "Evidence", "Message", "alert_view", "clean",
            "correction_view", "cut", "defang", "digest_view", "escape", "label",
            "mention_markup", "report_view", "reports_line", "safe_url", "slack_link",
-           "slack_text", "to_slack", "when", "with_reports"]
+           "slack_text", "to_slack", "when", "with_marks", "with_reports"]
 
 METADATA_EVENT = "newswatch_alert"
 
@@ -279,6 +280,8 @@ def to_slack(view: AlertView) -> Message:
         blocks.append(_context(refs))
         text = (f"{mentions + ' ' if mentions else ''}[{tag}] "
                 f"{slack_text(view.title, TITLE_LIMIT)} ({source})")
+    if view.kind in ("alert", "follow-up"):
+        blocks.append(alert_actions(view.alert_id))  # officers' marks (alerts/feedback)
     return Message(view, cut(text, TEXT_LIMIT), tuple(blocks), _metadata(view))
 
 
@@ -314,10 +317,22 @@ def reports_line(outlets: list[tuple[str, str]]) -> str:
 
 def with_reports(blocks: list[dict], line: str) -> list[dict]:
     """The message's blocks with its reports line put in (or replaced, when edited again)."""
-    kept = [b for b in blocks if b.get("block_id") != REPORTS_BLOCK]
-    block = {"type": "context", "block_id": REPORTS_BLOCK,
+    return _with_line(blocks, REPORTS_BLOCK, line, at=1)
+
+
+def with_marks(blocks: list[dict], line: str) -> list[dict]:
+    """The message's blocks with the line of officers' marks last (replaced when marked
+    again; taken out when nothing is marked any more)."""
+    return _with_line(blocks, LINE_BLOCK_ID, line, at=None)
+
+
+def _with_line(blocks: list[dict], block_id: str, line: str, *, at: int | None) -> list[dict]:
+    kept = [b for b in blocks if b.get("block_id") != block_id]
+    if not line:
+        return kept
+    block = {"type": "context", "block_id": block_id,
              "elements": [{"type": "mrkdwn", "text": line[:CONTEXT_LIMIT]}]}
-    return kept[:1] + [block] + kept[1:]
+    return kept + [block] if at is None else kept[:at] + [block] + kept[at:]
 
 
 def _digest_message(view: AlertView) -> Message:
@@ -325,11 +340,6 @@ def _digest_message(view: AlertView) -> Message:
     for item in view.items:
         link = slack_link(item.url, slack_text(item.title or "(no title)", 160))
         lines.append(f"• [{label(item.categories, item.severity)}] {link}")
-    shown, cut_off = _lines_within(lines, SECTION_LIMIT)
-    more = view.held_back - len(view.items) + cut_off
-    if more > 0:
-        shown.append(f"_…and {more} more (the alert ledger lists them)_")
-    body = "\n".join(shown)
     if view.kind == "report":
         head = f":mag: *{slack_text(view.reason, 400)}*"
         text = slack_text(view.reason, 400)
@@ -337,6 +347,18 @@ def _digest_message(view: AlertView) -> Message:
         head = (f":pause_button: *{view.held_back} alert(s) held back* for this channel "
                 f"({slack_text(view.reason, 200)})")
         text = f"{view.held_back} alert(s) held back ({slack_text(view.reason, 200)})"
-    blocks = (_section(head), _section(body) if body else _section("_(empty)_"),
-              _context(f"{view.kind} `{view.alert_id}`"))
-    return Message(view, cut(text, TEXT_LIMIT), blocks, _metadata(view))
+    blocks = [_section(head)]
+    marked = 0
+    if view.kind == "digest":  # one section and one select per item, up to Slack's caps
+        for item, line in zip(view.items[:MARKED_ITEMS], lines):
+            blocks.append({**_section(line[:SECTION_LIMIT]),
+                           "accessory": item_select(item.alert_id, marked)})
+            marked += 1
+    shown, cut_off = _lines_within(lines[marked:], SECTION_LIMIT)
+    more = view.held_back - len(view.items) + cut_off
+    if more > 0:
+        shown.append(f"_…and {more} more (the alert ledger lists them)_")
+    if shown or not marked:
+        blocks.append(_section("\n".join(shown)) if shown else _section("_(empty)_"))
+    blocks.append(_context(f"{view.kind} `{view.alert_id}`"))
+    return Message(view, cut(text, TEXT_LIMIT), tuple(blocks), _metadata(view))

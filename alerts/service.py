@@ -31,6 +31,7 @@ from rich.console import Console
 from alerts.clock import Clock
 from alerts.config import AlertsConfig, load_from_settings
 from alerts.delivery import Delivery
+from alerts.feedback.book import FeedbackBook, FeedbackReader
 from alerts.jobs import DIGEST_ROUTE, AlertStats, Job, Schedule, Source
 from alerts.ledger import Ledger, LedgerReader
 from alerts.observe import AlertObserver
@@ -106,11 +107,14 @@ class Alerter:
                  consumer: KafkaConsumer, producer: KafkaProducer, ledger: Ledger,
                  ledger_reader: LedgerReader | None = None, clock: Clock | None = None,
                  options: AlerterOptions | None = None, stats: AlertStats | None = None,
-                 poll_ms: int = 200, metrics: Metrics | None = None) -> None:
+                 poll_ms: int = 200, metrics: Metrics | None = None,
+                 mutes: FeedbackBook | None = None,
+                 feedback_reader: FeedbackReader | None = None) -> None:
         self.config = config
         self.consumer = consumer
         self.ledger = ledger
         self.reader = ledger_reader
+        self.feedback_reader = feedback_reader
         self.clock = clock or Clock()
         self.stats = stats if stats is not None else AlertStats()
         self.poll_ms = poll_ms
@@ -120,7 +124,7 @@ class Alerter:
         self.schedule = Schedule()
         self.planner = Planner(config, ledger, self.recorder, self.schedule, clock=self.clock,
                                stats=self.stats, threads=sink.supports_threads,
-                               updates=sink.supports_updates)
+                               updates=sink.supports_updates, mutes=mutes)
         self.delivery = Delivery(sink, ledger, self.recorder, self.schedule, clock=self.clock,
                                  stats=self.stats,
                                  faults=FaultInjector(options or AlerterOptions()))
@@ -138,6 +142,9 @@ class Alerter:
         while not stop.is_set():
             if self.reader is not None:
                 self.reader.poll()
+            if self.feedback_reader is not None and self.feedback_reader.poll():
+                log.info("new marks from officers read; %d story(ies) muted",
+                         len(self.feedback_reader.book.mutes()))
             self._set_paused(not self.delivery.healthy)
             try:
                 batches = self.consumer.poll(timeout_ms=self._poll_timeout_ms())
@@ -286,18 +293,31 @@ def run(settings: Settings, stop: threading.Event, *, group_id: str = "newswatch
     topics = Topics.from_settings(settings)
     ledger = Ledger()
     reader = LedgerReader(settings, topics.alerts, ledger)
+    book: FeedbackBook | None = FeedbackBook()
+    marks: FeedbackReader | None = None
     consumer = producer = None
     try:
         read = reader.catch_up()
         log.info("alert ledger: %d record(s), %d alert id(s), %d unsettled", read, len(ledger),
                  len(ledger.unsettled()))
+        marks = FeedbackReader(settings, book, client_id="newswatch-alert-feedback")
+        try:
+            marks.catch_up(timeout=30)
+        except BrokerError as err:  # a deployment older than the officers' buttons
+            log.warning("officers' marks not read (%s); alerting without mutes until "
+                        "`newswatch topics create` adds the topic and the alerter restarts",
+                        err)
+            marks.close()
+            marks, book = None, None
+        if book is not None and book.mutes():
+            log.info("%d story(ies) muted by officers", len(book.mutes()))
         consumer = make_consumer(settings, group_id)
         _wait_for_partitions(consumer, topics.decisions)
         consumer.subscribe([topics.decisions])
         producer = make_producer(settings)
         alerter = Alerter(settings, config, sink, consumer=consumer, producer=producer,
                           ledger=ledger, ledger_reader=reader, clock=clock, options=options,
-                          stats=stats, metrics=metrics)
+                          stats=stats, metrics=metrics, mutes=book, feedback_reader=marks)
         return alerter.run(stop)
     finally:
         if producer is not None:
@@ -305,4 +325,6 @@ def run(settings: Settings, stop: threading.Event, *, group_id: str = "newswatch
         if consumer is not None:
             consumer.close(autocommit=False)
         reader.close()
+        if marks is not None:
+            marks.close()
         sink.close()

@@ -13,7 +13,8 @@ from datetime import datetime
 
 from newswatch.broker.history import from_ms, history_consumer, read_all, read_key
 from newswatch.errors import DecodeError, InputError
-from newswatch.messages import Alert, Article, Decision, Provenance, RulesetRecord, decode
+from newswatch.messages import (Alert, Article, Decision, Mark, Provenance, RulesetRecord,
+                                decode)
 from newswatch.settings import Settings
 from newswatch.topics import Topics
 
@@ -37,6 +38,8 @@ class AuditReport:
     event: list[Found] = field(default_factory=list)
     """every ledger record of the event the article's alerts belong to: the first alert and
     the reports in its thread (other outlets, other languages)"""
+    marks: list[Found] = field(default_factory=list)
+    """officers' marks on the article's alerts, and mutes of the stories they belong to"""
     unreadable: list[str] = field(default_factory=list)
 
     @property
@@ -83,6 +86,10 @@ def audit(settings: Settings, article_id: str) -> AuditReport:
                  if f.record.status != "duplicate"}
         report.event = [f for f in every if f.record.status != "duplicate" and (
             f.record.alert_id in roots or f.record.duplicate_of in roots)]
+        mine = {f.record.alert_id for f in report.alerts} | roots
+        report.marks = [f for f in _decoded(read_all(consumer, topics.feedback), report, Mark)
+                        if f.record.alert_id in mine or f.record.story in mine
+                        or f.record.article_id == article_id]
     finally:
         consumer.close()
     if report.empty:

@@ -48,3 +48,7 @@ class AlertError(NewswatchError):
 
 class DecodeError(NewswatchError):
     """A Kafka record is not a valid newswatch message."""
+
+
+class FeedbackError(NewswatchError):
+    """An officer's mark could not be read, verified or recorded."""

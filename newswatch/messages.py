@@ -30,7 +30,9 @@ SEVERITY_ORDER: dict[str, int] = {"none": 0, "low": 1, "medium": 2, "high": 3, "
 Category = Literal["cooperation", "dispute", "drills"]
 CATEGORIES: tuple[str, ...] = ("cooperation", "dispute", "drills")
 AlertStatus = Literal["intent", "posted", "duplicate", "throttled", "failed", "dead-lettered",
-                      "updated"]
+                      "updated", "muted"]
+MarkAction = Literal["relevant", "not-relevant", "wrong-category", "mute", "unmute"]
+MARK_ACTIONS: tuple[str, ...] = ("relevant", "not-relevant", "wrong-category", "mute", "unmute")
 
 
 def utcnow() -> datetime:
@@ -190,8 +192,56 @@ class Alert(Record):
     lead: str = ""
     correction_of: str | None = Field(None, description="a correction posted in the thread: "
                                       "the alert of the article that was edited")
+    rules: dict[str, str] = Field(default_factory=dict, description="the rules that fired, "
+                                  "rule id -> category (what officers' marks are scored by)")
+    feed_id: str = ""
+    muted_by: str | None = Field(None, description="status muted: the officer who muted the "
+                                 "story (a Slack user id) and when, as 'U123 at <time>'")
 
     model_config = ConfigDict(frozen=True, extra="ignore", populate_by_name=True)
+
+
+class Mark(Record):
+    """An officer's mark on an alert, from a Slack button: a labelled example.
+
+    Judgements (relevant, not relevant, wrong category) are keyed by alert id and user in a
+    compacted topic, so an officer who changes their mind leaves one mark. Mutes and unmutes
+    are keyed by the story (the alert that opened it), so the last word on a story stays.
+    The alert's facts are copied in at the click, so a report needs no other topic.
+    """
+
+    SCHEMA: ClassVar[str] = "newswatch.mark/1"
+    schema_: Literal["newswatch.mark/1"] = Field("newswatch.mark/1", alias="schema")
+    alert_id: str
+    user: str = Field(description="Slack user id of the officer (from the verified request)")
+    action: MarkAction
+    category: str | None = Field(None, description="wrong-category: the category it should "
+                                 "have had")
+    at: UtcDatetime
+    story: str = Field("", description="the alert that opened the story (mutes apply to it)")
+    story_url: str = Field("", description="the canonical URL of the story's first article")
+    article_id: str = ""
+    content_hash: str = Field("", description="the version of the article the alert showed")
+    route: str = ""
+    channel: str = ""
+    message_ts: str | None = None
+    ruleset_version: str = ""
+    categories: tuple[str, ...] = Field((), description="what the alert raised")
+    rules: dict[str, str] = Field(default_factory=dict, description="rule id -> category")
+    feed_id: str = ""
+    source: str = ""
+    language: str = ""
+    title: str = ""
+    via: Literal["slack", "cli"] = "slack"
+
+    model_config = ConfigDict(frozen=True, extra="ignore", populate_by_name=True)
+
+    @property
+    def key(self) -> str:
+        """The compaction key: one judgement per alert and officer, one mute state per story."""
+        if self.action in ("mute", "unmute"):
+            return f"mute:{self.story or self.alert_id}"
+        return f"{self.alert_id}:{self.user}"
 
 
 class DeadLetter(Record):
@@ -239,7 +289,7 @@ class DecisionHeader(BaseModel):
 
 
 SCHEMAS: dict[str, type[Record]] = {
-    cls.SCHEMA: cls for cls in (Article, Decision, Alert, DeadLetter, RulesetRecord)
+    cls.SCHEMA: cls for cls in (Article, Decision, Alert, Mark, DeadLetter, RulesetRecord)
 }
 
 

@@ -154,15 +154,7 @@ def replay(settings: Settings, since: datetime, until: datetime | None, *,
         plan = plan_window(consumer, topics.articles, since, until)
         result = ReplayResult(plan, then_label, now_label)
         recorded = None if classify_then else recorded_decisions(settings, since)
-        done = 0
-
-        def tick() -> None:
-            nonlocal done
-            done += 1
-            if on_progress:
-                on_progress(done, plan.total)
-
-        for rec in read_window(consumer, plan, on_record=tick):
+        for rec in read_window(consumer, plan, on_record=_ticker(plan, on_progress)):
             try:
                 article = decode_as(Article, rec.value)
             except DecodeError as exc:
@@ -189,6 +181,48 @@ def replay(settings: Settings, since: datetime, until: datetime | None, *,
                 change=_classify_change(then, list(now.categories)),
             ))
         return result
+    finally:
+        consumer.close()
+
+
+def _ticker(plan: WindowPlan, on_progress: Callable[[int, int], None] | None
+            ) -> Callable[[], None]:
+    """Counts records read and reports (done, total) to the progress bar, if any."""
+    done = 0
+
+    def tick() -> None:
+        nonlocal done
+        done += 1
+        if on_progress:
+            on_progress(done, plan.total)
+
+    return tick
+
+
+def judged_versions(settings: Settings, wanted: dict[str, str],
+                    on_progress: Callable[[int, int], None] | None = None,
+                    ) -> tuple[dict[str, Article], WindowPlan]:
+    """The articles officers judged, from all the articles topic retains: per article id the
+    version with the given content hash, or the latest one if that version is gone (the
+    caller can tell by the hash). Records are picked by key before they are decoded, so a
+    long history reads quickly."""
+    topics = Topics.from_settings(settings)
+    consumer = history_consumer(settings)
+    found: dict[str, Article] = {}
+    try:
+        plan = plan_window(consumer, topics.articles, None, None)
+        for rec in read_window(consumer, plan, on_record=_ticker(plan, on_progress)):
+            key = rec.key.decode("utf-8", "replace") if rec.key else ""
+            if key not in wanted:
+                continue
+            try:
+                article = decode_as(Article, rec.value)
+            except DecodeError:
+                continue
+            have = found.get(article.id)
+            if have is None or have.content_hash != wanted[article.id]:
+                found[article.id] = article
+        return found, plan
     finally:
         consumer.close()
 

@@ -59,6 +59,21 @@ class Settings(BaseSettings):
         None, validation_alias=_env("NEWSWATCH_SLACK_API_URL"),
         description="Base URL of the Slack Web API (tests point it at a local fake).",
     )
+    slack_signing_secret: SecretStr | None = Field(
+        None, validation_alias=_env("SLACK_SIGNING_SECRET"),
+        description="The Slack app's signing secret: `feedback serve` verifies every button "
+        "click with it and refuses to start without it.",
+    )
+    feedback_port: int = Field(
+        3100, ge=0, le=65535, validation_alias=_env("NEWSWATCH_FEEDBACK_PORT"),
+        description="Port of `newswatch feedback serve` (Slack's interactivity Request URL "
+        "points at http(s)://HOST:PORT/slack/actions).",
+    )
+    feedback_max_body_kb: int = Field(
+        256, ge=4, le=4096, validation_alias=_env("NEWSWATCH_FEEDBACK_MAX_BODY_KB"),
+        description="Largest interactivity request `feedback serve` reads, in KiB (larger "
+        "ones get 413).",
+    )
     topic_prefix: str = Field(
         "", validation_alias=_env("NEWSWATCH_TOPIC_PREFIX"),
         pattern=r"^[A-Za-z0-9._-]*$",

@@ -8,7 +8,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from newswatch.messages import Alert, Article, DeadLetter, Decision, Record, RulesetRecord
+from newswatch.messages import (Alert, Article, DeadLetter, Decision, Mark, Record,
+                                 RulesetRecord)
 from newswatch.settings import Settings
 
 DAY_MS = 24 * 3600 * 1000
@@ -52,7 +53,11 @@ DEADLETTER = TopicSpec("deadletter", "newswatch.deadletter", DeadLetter, "source
 RULESETS = TopicSpec("rulesets", "newswatch.rulesets", RulesetRecord, "version hash", 1,
                      "compact", "every ruleset a processor used, by version hash")
 
-ALL: tuple[TopicSpec, ...] = (ARTICLES, DECISIONS, ALERTS, DEADLETTER, RULESETS)
+FEEDBACK = TopicSpec("feedback", "newswatch.feedback", Mark, "alert id + user (mutes: story)",
+                     1, "compact", "officers' marks on alerts from Slack: relevant, not "
+                     "relevant, wrong category, mute")
+
+ALL: tuple[TopicSpec, ...] = (ARTICLES, DECISIONS, ALERTS, DEADLETTER, RULESETS, FEEDBACK)
 
 
 @dataclass(frozen=True)
@@ -84,6 +89,10 @@ class Topics:
     @property
     def rulesets(self) -> str:
         return RULESETS.name(self.prefix)
+
+    @property
+    def feedback(self) -> str:
+        return FEEDBACK.name(self.prefix)
 
     def all(self) -> list[str]:
         return [spec.name(self.prefix) for spec in ALL]

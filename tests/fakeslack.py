@@ -4,7 +4,10 @@ It implements what the alerter calls, the way Slack answers it: `auth.test`,
 `chat.postMessage` (JSON body, as slack-sdk sends it), `conversations.history` and
 `conversations.replies` (form bodies; message metadata only with include_all_metadata;
 `latest`/`inclusive` too), `chat.update` (counted in the message's "edits"),
-`conversations.list`, and an incoming-webhook path. Every request is recorded in `.calls`;
+`conversations.list`, `chat.postEphemeral` (kept in `.ephemerals`), and an incoming-webhook
+path. It also plays Slack's side of interactivity: `click_payload` builds the block_actions
+payload of a click on a stored message, `interact` posts it form-encoded and signed (v0
+HMAC-SHA256, X-Slack-Request-Timestamp) to an endpoint. Every request is recorded in `.calls`;
 `.posts(channel)` lists the messages that were stored. Failures are scripted per method:
 
     fake.fail_next("chat.postMessage", status=429, retry_after=1)
@@ -17,6 +20,8 @@ Point the real client at it with NEWSWATCH_SLACK_API_URL=fake.url and SLACK_BOT_
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import itertools
 import json
 import threading
@@ -24,7 +29,9 @@ import time
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any, Callable
-from urllib.parse import parse_qs, urlsplit
+from urllib.parse import parse_qs, urlencode, urlsplit
+
+import httpx
 
 WEBHOOK_PATH = "/services/T00000000/B00000000/fakewebhooksecret"
 
@@ -72,6 +79,8 @@ class FakeSlack:
             self.add_channel(cid, name)
         self.webhook_channel = webhook_channel or next(iter(self.channels))
         self.calls: list[Call] = []
+        self.ephemerals: list[dict] = []
+        self.signing_secret = "fake-signing-secret-8f14e45fceea167a"
         self.on_post: Callable[[dict], None] | None = None
         self._scripts: dict[str, list[Script]] = {}
         self._lock = threading.RLock()
@@ -128,6 +137,55 @@ class FakeSlack:
             out = [m for c in chans for m in c.messages
                    if include_webhook or not m.get("via_webhook")]
         return sorted(out, key=lambda m: m["received_at"])
+
+    # ------------------------------------------------------------ interactivity
+
+    def click_payload(self, message: dict, action_id: str, *, user: str = "U0OFFICER1",
+                      option: str | None = None) -> dict:
+        """The block_actions payload Slack sends when `user` clicks `action_id` on a stored
+        message (for a select, `option` is the chosen option's value)."""
+        element = None
+        for block in message["blocks"]:
+            for el in block.get("elements", []) + ([block["accessory"]]
+                                                   if "accessory" in block else []):
+                if el.get("action_id") == action_id:
+                    element, block_id = el, block.get("block_id", "b")
+        if element is None:
+            raise KeyError(f"no element {action_id} in message {message['ts']}")
+        action: dict[str, Any] = {"action_id": action_id, "block_id": block_id,
+                                  "type": element["type"], "action_ts": f"{time.time():.6f}"}
+        if element["type"] == "button":
+            action["value"] = element["value"]
+        else:
+            chosen = [o for o in element["options"] if o["value"] == option]
+            if not chosen:
+                raise KeyError(f"no option {option} in {action_id}")
+            action["selected_option"] = chosen[0]
+        cid = message["channel"]
+        return {"type": "block_actions", "user": {"id": user, "username": "officer",
+                                                  "team_id": "T00000000"},
+                "api_app_id": "A0FAKE0001", "token": "legacy-verification-token",
+                "container": {"type": "message", "message_ts": message["ts"],
+                              "channel_id": cid, "is_ephemeral": False},
+                "trigger_id": "1.2.3", "team": {"id": "T00000000", "domain": "fakewatch"},
+                "channel": {"id": cid, "name": self.channels[cid].name},
+                "message": self._public(message, True),
+                "response_url": f"{self.url}response/{message['ts']}",
+                "actions": [action]}
+
+    def sign(self, body: bytes, timestamp: int | None = None,
+             secret: str | None = None) -> dict[str, str]:
+        """The headers Slack puts on a request: v0 HMAC-SHA256 of `v0:ts:body`."""
+        ts = str(int(time.time()) if timestamp is None else timestamp)
+        digest = hmac.new((secret or self.signing_secret).encode(),
+                          f"v0:{ts}:".encode() + body, hashlib.sha256).hexdigest()
+        return {"X-Slack-Request-Timestamp": ts, "X-Slack-Signature": f"v0={digest}",
+                "Content-Type": "application/x-www-form-urlencoded"}
+
+    def interact(self, url: str, payload: dict, **sign: Any) -> "httpx.Response":
+        """POST a payload to an interactivity endpoint exactly as Slack does."""
+        body = urlencode({"payload": json.dumps(payload)}).encode()
+        return httpx.post(url, content=body, headers=self.sign(body, **sign), timeout=10)
 
     def calls_to(self, method: str) -> list[Call]:
         with self._lock:
@@ -213,6 +271,13 @@ class FakeSlack:
                 message["metadata"] = params["metadata"]
             message["edits"] = message.get("edits", 0) + 1
             return {"ok": True, "channel": cid, "ts": message["ts"], "text": message["text"]}
+        if method == "chat.postEphemeral":
+            cid = self._resolve(str(params.get("channel", "")))
+            if cid is None:
+                return {"ok": False, "error": "channel_not_found"}
+            self.ephemerals.append({"channel": cid, "user": params.get("user"),
+                                    "text": params.get("text", "")})
+            return {"ok": True, "message_ts": self._next_ts()}
         if method in ("conversations.history", "conversations.replies"):
             cid = str(params.get("channel", ""))
             if cid not in self.channels:  # the real API wants an id here, not a #name

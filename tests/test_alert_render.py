@@ -41,8 +41,14 @@ def all_text(message) -> str:
     for block in message.blocks:
         if "text" in block:
             texts.append(block["text"]["text"])
-        for element in block.get("elements", []):
-            texts.append(element["text"])
+        elements = block.get("elements", []) + ([block["accessory"]] if "accessory" in block
+                                                else [])
+        for element in elements:
+            text = element.get("text")
+            texts.append(text["text"] if isinstance(text, dict) else text or "")
+            texts.append(element.get("value", ""))
+            texts.extend(o["text"]["text"] + " " + o["value"]
+                         for o in element.get("options", []))
     return "\n".join(texts)
 
 
@@ -178,6 +184,8 @@ def test_huge_feed_text_is_cut_on_our_side_within_slack_limits():
     for block in message.blocks:
         if block["type"] == "section":
             assert len(block["text"]["text"]) <= SECTION_LIMIT
+        elif block["type"] == "actions":  # the officers' buttons: no feed text in them
+            assert len(block["elements"]) <= 25
         else:
             assert len(block["elements"]) <= 10
             assert all(len(e["text"]) <= CONTEXT_LIMIT for e in block["elements"])
@@ -193,22 +201,39 @@ def test_slack_text_cuts_before_escaping():
     assert escape("a&b<c>d") == "a&amp;b&lt;c&gt;d"
 
 
-def test_digest_lists_held_back_alerts_within_limits():
-    items = [DigestItem(f"id{i:014d}", f"<!channel> story {i} " + "x" * 200,
+def _digest(count: int, max_items: int):
+    items = [DigestItem(f"{i:016x}", f"<!channel> story {i} " + "x" * 200,
                         f"https://news.example/{i}", "high", ("dispute",), "dispute")
-             for i in range(60)]
-    message = to_slack(digest_view(digest_id="d" * 16, channel="C0DISPUTE1", items=items,
-                                   reason="more than 1/s", max_items=15))
+             for i in range(count)]
+    return to_slack(digest_view(digest_id="d" * 16, channel="C0DISPUTE1", items=items,
+                                reason="more than 1/s", max_items=max_items))
+
+
+def test_digest_lists_held_back_alerts_within_limits():
+    message = _digest(60, 15)
     text = all_text(message)
     assert "60 alert(s) held back" in text
-    shown = message.blocks[1]["text"]["text"].count("\n• ") + 1
+    items = [b for b in message.blocks if "accessory" in b]
     more = int(re.search(r"and (\d+) more", text).group(1))
-    assert shown <= 15 and shown + more == 60  # nothing silently left out of the count
+    assert len(items) == 15 and len(items) + more == 60  # nothing silently left out
     assert "<!channel>" not in text
-    assert len(message.blocks[1]["text"]["text"]) <= SECTION_LIMIT
+    assert all(len(b["text"]["text"]) <= SECTION_LIMIT for b in message.blocks
+               if b["type"] == "section")
     assert message.metadata["event_payload"] == {"alert_id": "d" * 16, "article_id": "",
                                                  "kind": "digest"}
     json.dumps(message.blocks)  # serialisable as sent
+
+
+def test_every_digest_item_has_its_own_marks_within_slacks_block_cap():
+    message = _digest(60, 40)
+    selects = [b["accessory"] for b in message.blocks if "accessory" in b]
+    assert len(selects) == 40 and len(message.blocks) <= 50
+    assert len({s["action_id"] for s in selects}) == 40  # unique within the message
+    first = {o["value"] for o in selects[0]["options"]}
+    assert first == {f"relevant|{0:016x}", f"not-relevant|{0:016x}", f"mute|{0:016x}",
+                     f"wrong-category|{0:016x}|cooperation", f"wrong-category|{0:016x}|dispute",
+                     f"wrong-category|{0:016x}|drills"}
+    assert "and 20 more" in all_text(message)
 
 
 def test_follow_up_names_the_other_source_and_mentions_nobody():

@@ -7,7 +7,7 @@ import pytest
 
 from newswatch.errors import DecodeError
 from newswatch.messages import (SCHEMAS, Alert, Article, DeadLetter, Decision, DecisionHeader,
-                                Match, Provenance, RulesetRecord, RulesetRef, decode,
+                                Mark, Match, Provenance, RulesetRecord, RulesetRef, decode,
                                 decode_as)
 
 NOW = datetime(2026, 1, 30, 9, 15, tzinfo=timezone.utc)
@@ -30,7 +30,10 @@ def sample_records():
     dead = DeadLetter(stage="processor", reason="not JSON", value="{", at=NOW,
                       source=Provenance(topic="t", partition=0, offset=1))
     ruleset = RulesetRecord(name="rules", version="v1", text="rules: []", recorded_at=NOW)
-    return [article, decision, alert, dead, ruleset]
+    mark = Mark(alert_id="0123456789abcdef", user="U0OFFICER1", action="wrong-category",
+                category="drills", at=NOW, article_id=article.id, categories=("cooperation",),
+                rules={"r1": "cooperation"}, story="0123456789abcdef")
+    return [article, decision, alert, dead, ruleset, mark]
 
 
 @pytest.mark.parametrize("record", sample_records(), ids=lambda r: r.SCHEMA)
@@ -43,7 +46,8 @@ def test_every_record_round_trips_with_its_schema_field(record):
 
 def test_every_schema_is_registered_once():
     assert set(SCHEMAS) == {"newswatch.article/1", "newswatch.decision/1", "newswatch.alert/1",
-                            "newswatch.deadletter/1", "newswatch.ruleset/1"}
+                            "newswatch.deadletter/1", "newswatch.ruleset/1",
+                            "newswatch.mark/1"}
 
 
 def test_timestamps_are_written_as_utc_iso8601():

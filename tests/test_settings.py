@@ -45,6 +45,10 @@ def test_secrets_never_show_in_repr_or_str(clean_env):
     assert "very-secret" not in repr(s) and "very-secret" not in str(s)
     assert "secret" not in repr(s.slack_webhook_url)
     assert s.slack_bot_token.get_secret_value() == "xoxb-very-secret"
+    clean_env.setenv("SLACK_SIGNING_SECRET", "8f14e45f-signing")
+    signed = Settings.load()
+    assert "8f14e45f" not in repr(signed) and "8f14e45f" not in str(signed)
+    assert signed.slack_signing_secret.get_secret_value() == "8f14e45f-signing"
 
 
 def test_settings_are_frozen(clean_env):

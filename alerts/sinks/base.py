@@ -88,6 +88,21 @@ class Sink(ABC):
         raise DeliveryError("rejected", "not_supported", f"the {self.name} target cannot "
                             "edit a posted message")
 
+    def team_id(self) -> str | None:
+        """The workspace the target posts to, where it has one."""
+        return None
+
+    def update_marks(self, channel: str, ts: str, line: str, *,
+                     thread_ts: str | None = None) -> None:
+        """Show who marked the alert `ts` (feedback buttons); the same line twice is a no-op."""
+        raise DeliveryError("rejected", "not_supported", f"the {self.name} target cannot "
+                            "edit a posted message")
+
+    def post_ephemeral(self, channel: str, user: str, text: str) -> None:
+        """A note only `user` sees in `channel`."""
+        raise DeliveryError("rejected", "not_supported", f"the {self.name} target cannot "
+                            "post a note to one officer")
+
     def close(self) -> None:
         """Release connections."""
 

@@ -32,7 +32,7 @@ from slack_sdk.http_retry.builtin_interval_calculators import BackoffRetryInterv
 from tenacity import Retrying, retry_if_exception_type, stop_after_attempt, wait_exponential_jitter
 
 from alerts.config import Delivery
-from alerts.render import METADATA_EVENT, Message, with_reports
+from alerts.render import METADATA_EVENT, Message, with_marks, with_reports
 from alerts.sinks.base import SINKS, DeliveryError, PostResult, Sink
 from newswatch.errors import ConfigError
 from newswatch.settings import Settings
@@ -218,7 +218,14 @@ class SlackWebSink(Sink):
         except (URLError, OSError, http.client.HTTPException) as exc:
             raise DeliveryError("transient", "connection", f"cannot reach Slack at "
                                 f"{self.client.base_url}: {exc}") from None
+        self._team_id = info.get("team_id")
         return f"Slack workspace {info.get('team')!r} as {info.get('user')!r}"
+
+    def team_id(self) -> str | None:
+        """The bot's own workspace (auth.test), for refusing clicks from other ones."""
+        if getattr(self, "_team_id", None) is None:
+            self.check()
+        return self._team_id
 
     def post(self, channel: str, message: Message, *, thread_ts: str | None = None,
              broadcast: bool = False) -> PostResult:
@@ -273,14 +280,39 @@ class SlackWebSink(Sink):
     def update_reports(self, channel: str, ts: str, line: str) -> None:
         """Read the posted message back, put the reports line in, and chat.update it with
         everything else (text, blocks, metadata) as it was."""
+        self._edit(channel, ts, lambda blocks: with_reports(blocks, line))
+
+    def update_marks(self, channel: str, ts: str, line: str, *,
+                     thread_ts: str | None = None) -> None:
+        """The same for the line saying who marked the alert (feedback buttons); a reply in
+        a thread is read back from the thread."""
+        self._edit(channel, ts, lambda blocks: with_marks(blocks, line), thread_ts=thread_ts)
+
+    def post_ephemeral(self, channel: str, user: str, text: str) -> None:
+        """A note only this officer sees (a mark that could not be recorded)."""
+        try:
+            self._call(self.client.chat_postEphemeral, channel=channel, user=user, text=text)
+        except SlackApiError as exc:
+            raise DeliveryError("rejected", str(exc.response.get("error", "error")),
+                                f"Slack refused the note to {user} in {channel}") from None
+        except (URLError, OSError, http.client.HTTPException) as exc:
+            raise DeliveryError("transient", "connection", f"cannot reach Slack: {exc}") from None
+
+    def _edit(self, channel: str, ts: str, change: Callable[[list[dict]], list[dict]], *,
+              thread_ts: str | None = None) -> None:
         try:
             channel_id = self._channel_id(channel)
             if channel_id is None:
                 raise DeliveryError("channel", "channel_not_found",
                                     f"cannot find channel {channel} to update a message")
-            response = self._call(self.client.conversations_history, channel=channel_id,
-                                  latest=ts, inclusive=True, limit=1,
-                                  include_all_metadata=True)
+            if thread_ts and thread_ts != ts:
+                response = self._call(self.client.conversations_replies, channel=channel_id,
+                                      ts=thread_ts, latest=ts, inclusive=True, limit=200,
+                                      include_all_metadata=True)
+            else:
+                response = self._call(self.client.conversations_history, channel=channel_id,
+                                      latest=ts, inclusive=True, limit=1,
+                                      include_all_metadata=True)
             found = [m for m in response.get("messages", []) if m.get("ts") == ts]
             if not found:
                 raise DeliveryError("rejected", "message_not_found",
@@ -288,8 +320,7 @@ class SlackWebSink(Sink):
             original = found[0]
             kwargs: dict[str, Any] = dict(channel=channel_id, ts=ts,
                                           text=original.get("text", ""),
-                                          blocks=with_reports(original.get("blocks") or [],
-                                                              line))
+                                          blocks=change(original.get("blocks") or []))
             if original.get("metadata"):
                 kwargs["metadata"] = original["metadata"]
             self._call(self.client.chat_update, **kwargs)

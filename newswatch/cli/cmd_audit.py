@@ -58,11 +58,13 @@ def render(report: AuditReport) -> None:
         for alert_id, founds in grouped.items():
             for found in founds:
                 a = found.record
-                detail = a.error or (f"duplicate of {a.duplicate_of}" if a.duplicate_of else "")
+                detail = a.error or (f"story muted by {a.muted_by}" if a.muted_by else
+                                     f"duplicate of {a.duplicate_of}" if a.duplicate_of else "")
                 table.add_row(alert_id, _when(a.at), a.route, a.channel, a.status, a.ts or "",
                               str(a.attempts), escape(detail))
         console.print(table)
     _render_event(report)
+    _render_marks(report)
     if report.unreadable:
         console.print(f"\n[yellow]{len(report.unreadable)} unreadable record(s):[/]")
         for line in report.unreadable:
@@ -96,6 +98,19 @@ def _render_event(report: AuditReport) -> None:
     console.print(table)
 
 
+def _render_marks(report: AuditReport) -> None:
+    """Officers' marks (every record: a compacted topic may still hold earlier ones)."""
+    if not report.marks:
+        return
+    console.print(f"\n[bold]Marks[/] — {len(report.marks)} from officers")
+    table = Table("at", "officer", "mark", "alert id", "story", "via")
+    for found in sorted(report.marks, key=lambda f: f.record.at):
+        m = found.record
+        what = f"should be {m.category}" if m.action == "wrong-category" else m.action
+        table.add_row(_when(m.at), escape(m.user), what, m.alert_id, m.story, m.via)
+    console.print(table)
+
+
 def audit_command(
     article_id: Annotated[str, typer.Argument(help="The article id (shown in every alert).")],
     as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object instead.")] = False,
@@ -112,6 +127,7 @@ def audit_command(
                          for v, r in report.rulesets.items()},
             "alerts": [f.record.model_dump(mode="json", by_alias=True) for f in report.alerts],
             "event": [f.record.model_dump(mode="json", by_alias=True) for f in report.event],
+            "marks": [f.record.model_dump(mode="json", by_alias=True) for f in report.marks],
             "unreadable": report.unreadable,
         }
         print(json.dumps(out, ensure_ascii=False, indent=2))

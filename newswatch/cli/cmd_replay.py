@@ -18,9 +18,13 @@ from newswatch.cli.common import ConfigDirOption, console, load_settings, rules_
 from newswatch.errors import AlertError, InputError
 from newswatch.replay import ReplayResult, replay, write_report
 
-SinceOption = Annotated[str, typer.Option("--since", help="Start of the window: ISO-8601 "
-                                          "(2026-03-01, 2026-03-01T09:00Z) or a duration "
-                                          "back from now (30d, 12h).")]
+SinceOption = Annotated[Optional[str], typer.Option(
+    "--since", help="Start of the window: ISO-8601 (2026-03-01, 2026-03-01T09:00Z) or a "
+    "duration back from now (30d, 12h). Needed unless --labels is given.")]
+LABEL_SOURCES = ("feedback",)
+LabelsOption = Annotated[Optional[str], typer.Option(
+    "--labels", help="Score against labels instead of a window: `feedback` replays every "
+    "article officers marked in Slack and gives precision then and now.")]
 UntilOption = Annotated[Optional[str], typer.Option("--until", help="End of the window "
                                                     "(exclusive), same forms; default: now.")]
 ReportOption = Annotated[Optional[Path], typer.Option("--report", help="Write the full "
@@ -156,7 +160,59 @@ def post_summary(settings, result: ReplayResult, channel: str, since: str,
     return posted.ts or "printed"
 
 
-def replay_command(since: SinceOption, until: UntilOption = None,
+def _window(since: str | None, until: str | None) -> tuple[datetime, datetime | None]:
+    if not since:
+        raise InputError("--since is missing", fix="give the start of the window "
+                         "(e.g. --since 30d), or --labels feedback to replay marked articles")
+    return parse_moment(since, "--since"), (parse_moment(until, "--until") if until else None)
+
+
+def _labelled(settings, labels: str, classify_now, now_label: str, classify_then=None,
+              then_label: str | None = None) -> None:
+    """Replay the articles officers marked and score both rulesets by the marks."""
+    if labels not in LABEL_SOURCES:
+        raise InputError(f"--labels {labels!r} is not a label source",
+                         fix=f"valid: {', '.join(LABEL_SOURCES)}")
+    from alerts.feedback.book import load_book
+    from alerts.feedback.labels import compare, judged_articles
+    from newswatch.replay import judged_versions
+
+    judged = judged_articles(load_book(settings).judgements())
+    if not judged:
+        console.print("no marked articles yet: officers mark alerts with the buttons under "
+                      "each one")
+        return
+    articles, _ = judged_versions(settings, {a: j.content_hash for a, j in judged.items()})
+    kw = {"then_label": then_label} if then_label else {}
+    result = compare(judged, articles, classify_now=classify_now, now_label=now_label,
+                     classify_then=classify_then, **kw)
+    other = sum(1 for a, art in articles.items()
+                if judged[a].content_hash and art.content_hash != judged[a].content_hash)
+    console.print(f"then: {escape(result.then_label)}\nnow:  {escape(result.now_label)}\n"
+                  f"labels: officers' marks on {len(judged)} article(s)"
+                  + (f", {len(result.missing)} no longer retained" if result.missing else "")
+                  + (f", {other} scored on a later version than the one marked (the marked "
+                     "one is gone)" if other else ""), highlight=False)
+    table = Table("category", "right then", "wrong then", "precision then", "right now",
+                  "wrong now", "precision now", "unjudged now")
+    for category, then, now in result.scores():
+        fmt = lambda p: "-" if p is None else f"{p:.2f}"  # noqa: E731
+        table.add_row(category, str(then.right), str(then.wrong), fmt(then.precision),
+                      str(now.right), str(now.wrong), fmt(now.precision), str(now.unjudged))
+    console.print(table)
+    console.print(f"\n[bold]{len(result.changed)} marked article(s) change[/]")
+    for row in result.changed:
+        what = (f"drops {', '.join(row.dropped)}" if row.dropped else "") + \
+            ("; " if row.dropped and row.added else "") + \
+            (f"adds {', '.join(row.added)}" if row.added else "")
+        console.print(f"  {row.effect():8} {row.judged.article_id}  {what}  (marked "
+                      f"{escape(', '.join(row.judged.verdicts))})  "
+                      f"{escape(shorten(row.judged.title, 70))}", highlight=False)
+    kept = len(result.rows) - len(result.changed)
+    console.print(f"{kept} marked article(s) decided as before", highlight=False)
+
+
+def replay_command(since: SinceOption = None, until: UntilOption = None,
                    rules: Annotated[Optional[Path], typer.Option(
                        "--rules", help="Rules file to replay (default: rules.yaml in the "
                        "config dir).")] = None,
@@ -164,13 +220,16 @@ def replay_command(since: SinceOption, until: UntilOption = None,
                    post_to: Annotated[Optional[str], typer.Option(
                        "--post-to", help="Post the newly caught articles to this channel "
                        "(id or #name). Without it, replay posts nothing.")] = None,
+                   labels: LabelsOption = None,
                    config_dir: ConfigDirOption = None) -> None:
     """Re-run classification over retained articles and report what changed against the
     decisions recorded at the time. Posts nothing unless --post-to names a channel."""
     settings = load_settings(config_dir)
-    start = parse_moment(since, "--since")
-    end = parse_moment(until, "--until") if until else None
     classify, label = _classifier(rules or settings.config_file("rules.yaml"))
+    if labels:
+        _labelled(settings, labels, classify, label)
+        return
+    start, end = _window(since, until)
     result = _run(settings, start, end, classify_now=classify, now_label=label)
     render(result, report)
     if post_to:
@@ -180,14 +239,17 @@ def replay_command(since: SinceOption, until: UntilOption = None,
 
 def diff_command(old: Annotated[Path, typer.Argument(help="The rules file to compare from.")],
                  new: Annotated[Path, typer.Argument(help="The rules file to compare to.")],
-                 since: SinceOption, until: UntilOption = None, report: ReportOption = None,
+                 since: SinceOption = None, until: UntilOption = None,
+                 report: ReportOption = None, labels: LabelsOption = None,
                  config_dir: ConfigDirOption = None) -> None:
     """Compare two rule files over retained articles, without the recorded decisions."""
     settings = load_settings(config_dir)
-    start = parse_moment(since, "--since")
-    end = parse_moment(until, "--until") if until else None
     classify_old, old_label = _classifier(old)
     classify_new, new_label = _classifier(new)
+    if labels:
+        _labelled(settings, labels, classify_new, new_label, classify_old, old_label)
+        return
+    start, end = _window(since, until)
     result = _run(settings, start, end, classify_now=classify_new, now_label=new_label,
                   classify_then=classify_old, then_label=old_label)
     render(result, report)
