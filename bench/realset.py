@@ -57,10 +57,11 @@ CATEGORIES = ("cooperation", "dispute", "drills")
 LANGUAGES = ("en", "ko", "ja")
 _DATE = re.compile(r"^\s*date \d{4}-\d{2}-\d{2}\s*")
 SPLITS = ("dev", "heldout", "heldout2", "heldout3", "heldout4", "heldout5",
-          "heldout6", "heldout7", "heldout8", "heldout9", "heldout10", "heldout11", "heldout12")
+          "heldout6", "heldout7", "heldout8", "heldout9", "heldout10", "heldout11", "heldout12",
+          "heldout13")
 # held-out batches collected whole, each after a rule change
 FRESH = ("heldout2", "heldout3", "heldout4", "heldout5", "heldout6", "heldout7", "heldout8",
-         "heldout9", "heldout10", "heldout11", "heldout12")
+         "heldout9", "heldout10", "heldout11", "heldout12", "heldout13")
 _KEYS = {"url", "source", "date", "language", "labels", "hard_negative", "rationale", "query",
          "rank", "classes"}
 

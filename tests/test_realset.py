@@ -51,7 +51,7 @@ class TestMetadataOnly:
             assert item["language"] in {"en", "ko", "ja"}
             assert item["split"] in {"dev", "heldout", "heldout2", "heldout3", "heldout4",
                                      "heldout5", "heldout6", "heldout7", "heldout8", "heldout9",
-                                     "heldout10", "heldout11", "heldout12"}
+                                     "heldout10", "heldout11", "heldout12", "heldout13"}
             assert set(item["labels"]) <= CATEGORIES, item["id"]
             assert "drills" not in item["labels"] or "cooperation" in item["labels"]
             assert len(item["rationale"]) <= 300, f"{item['id']}: a rationale is one line"
@@ -109,17 +109,17 @@ class TestCases:
             # spent (studied after its one measurement); never for the latest batch.
             assert item["split"] in {"dev", "heldout", "heldout2", "heldout3", "heldout4",
                                      "heldout5", "heldout6", "heldout7", "heldout8",
-                                     "heldout9", "heldout10", "heldout11"}, \
-                f"{case['id']}: no case for heldout12"
+                                     "heldout9", "heldout10", "heldout11", "heldout12"}, \
+                f"{case['id']}: no case for heldout13"
             assert sorted(case["labels"]) == item["labels"], case["id"]
             assert case["language"] == item["language"], case["id"]
             assert case["title"].strip() and case["text"].strip(), case["id"]
 
     def test_default_rules_on_the_cases_overall(self, report):
         # The cases hold every held-out batch's errors, those no rule covers yet included
-        # (135 of 1223), so the gate is the level reached (0.93-0.94 per category), not 1.
+        # (160 of 1342), so the gate is the level reached (0.92-0.94 per category), not 1.
         for category, scores in report.groups["all"].items():
-            assert scores.f1 >= 0.93, (category, scores)
+            assert scores.f1 >= 0.92, (category, scores)
 
     @pytest.mark.parametrize("language", ["en", "ko", "ja"])
     def test_default_rules_on_the_cases_per_language(self, report, language):
