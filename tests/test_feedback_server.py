@@ -94,6 +94,11 @@ def test_requests_that_are_not_fresh_genuine_clicks_are_refused(slack_settings, 
         replayed = send(body, good_headers)
         unknown = fake.interact(server.url, dict(click, actions=[
             dict(click["actions"][0], value="relevant|0123456789abcdef")]))
+        wait_for(lambda: fake.ephemerals, 30, "the note about the unknown alert")
+        guest = fake.interact(server.url, dict(click, user={"id": "U0GUEST001",
+                                                            "team_id": "T0OTHER01"}))
+        assert guest.status_code == 200
+        wait_for(lambda: len(fake.ephemerals) == 2, 30, "the note to the guest")
 
         assert [r.status_code for r in (wrong, stale, unsigned)] == [401, 401, 401]
         assert oversized.status_code == 413
@@ -101,14 +106,16 @@ def test_requests_that_are_not_fresh_genuine_clicks_are_refused(slack_settings, 
         assert (first.status_code, replayed.status_code, unknown.status_code) == (200, 401, 200)
         for answer in (wrong, stale, oversized, malformed, not_ours, replayed):
             assert answer.text in ("refused", "request too large", "malformed payload")
-        wait_for(lambda: fake.ephemerals, 30, "the note about the unknown alert")
     recorded = marks(slack_settings, expect=1)
     assert [m.action for m in recorded] == ["not-relevant"]  # only the genuine click
     assert fake.ephemerals[0]["user"] == OFFICER
     assert "does not know this alert" in fake.ephemerals[0]["text"]
+    assert fake.ephemerals[1]["user"] == "U0GUEST001"  # a Slack Connect guest: not recorded
+    assert "Only members of this workspace" in fake.ephemerals[1]["text"]
     logged = "\n".join(r.getMessage() for r in caplog.records)
     for reason in ("signature does not match", "off (more than 300s", "no Slack signature",
-                   "larger than", "not JSON", "not ours", "a replay", "not in the alert ledger"):
+                   "larger than", "not JSON", "not ours", "a replay", "not in the alert ledger",
+                   "not this workspace"):
         assert reason in logged, reason
 
 
