@@ -36,12 +36,13 @@ CATEGORIES = ("cooperation", "dispute", "drills")
 # c7b301c (tuned on heldout6's cases) decided heldout7 once; df5935d (tuned on heldout7's
 # cases) decided heldout8 once, as it was collected; 9d3ecdf (tuned on heldout8's cases)
 # decided heldout9 once; ab7b69c (tuned on heldout9's cases) decided heldout10 once; a71f57c
-# (tuned on heldout10's cases) decided heldout11 once; e4dd7bf (tuned on heldout11's cases,
-# the shipped rules) decided heldout12 once, each as collected.
+# (tuned on heldout10's cases) decided heldout11 once; e4dd7bf (tuned on heldout11's cases)
+# decided heldout12 once; a6b6c9f (tuned on heldout12's cases, the shipped rules) decided
+# heldout13 once, each as collected.
 DEFAULT_SYSTEMS = ("before", "baseline", "commit-6ff3018", "commit-9423322", "commit-44ce369",
                    "commit-7c19df3", "commit-eaeb950", "commit-5eb7c3c", "commit-c902b6d",
                    "commit-c7b301c", "commit-df5935d", "commit-9d3ecdf", "commit-ab7b69c",
-                   "commit-a71f57c", "commit-e4dd7bf")
+                   "commit-a71f57c", "commit-e4dd7bf", "commit-a6b6c9f")
 
 
 def table(system: str, split: str) -> list[str]:
