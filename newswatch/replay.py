@@ -201,7 +201,7 @@ def _ticker(plan: WindowPlan, on_progress: Callable[[int, int], None] | None
 
 def judged_versions(settings: Settings, wanted: dict[str, str],
                     on_progress: Callable[[int, int], None] | None = None,
-                    ) -> tuple[dict[str, Article], WindowPlan]:
+                    ) -> dict[str, Article]:
     """The articles officers judged, from all the articles topic retains: per article id the
     version with the given content hash, or the latest one if that version is gone (the
     caller can tell by the hash). Records are picked by key before they are decoded, so a
@@ -222,7 +222,7 @@ def judged_versions(settings: Settings, wanted: dict[str, str],
             have = found.get(article.id)
             if have is None or have.content_hash != wanted[article.id]:
                 found[article.id] = article
-        return found, plan
+        return found
     finally:
         consumer.close()
 

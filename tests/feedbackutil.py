@@ -5,6 +5,7 @@ from __future__ import annotations
 import threading
 from typing import Any
 
+import pytest
 from pydantic import SecretStr
 
 from alerts.feedback.server import FeedbackServer
@@ -12,12 +13,20 @@ from alerts.feedback.writer import MarkWriter
 from newswatch.messages import Mark
 from newswatch.settings import Settings
 from newswatch.topics import Topics
-from tests.alertutil import wait_for
+from tests.alertutil import wait_for, with_slack, write_config
 from tests.kafkautil import read_topic
 
 
 def with_secret(settings: Settings, fake: Any) -> Settings:
     return settings.model_copy(update={"slack_signing_secret": SecretStr(fake.signing_secret)})
+
+
+@pytest.fixture
+def slack_settings(settings: Settings, fake: Any) -> Settings:
+    """The alert tests' config, the fake Slack's token and its signing secret (import it
+    into a test module to use it there)."""
+    write_config(settings)
+    return with_secret(with_slack(settings, fake), fake)
 
 
 class ServerThread:

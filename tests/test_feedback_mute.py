@@ -8,21 +8,12 @@ import logging
 import subprocess
 import sys
 
-import pytest
-
 from newswatch.audit import audit
-from tests.alertutil import (AlerterThread, committed, decision, final_status, ledger, produce,
-                             with_slack, write_config)
-from tests.feedbackutil import ServerThread, marks, with_secret
+from tests.alertutil import AlerterThread, committed, decision, final_status, ledger, produce
+from tests.feedbackutil import ServerThread, marks, slack_settings  # noqa: F401 (fixture)
 
 DISPUTE = "C0DISPUTE1"
 TITLE = "Seoul summons Japanese envoy over Takeshima Day ceremony"
-
-
-@pytest.fixture
-def slack_settings(settings, fake):
-    write_config(settings)
-    return with_secret(with_slack(settings, fake), fake)
 
 
 def test_a_muted_story_posts_nothing_more_until_unmuted(slack_settings, fake, env_for,

@@ -14,18 +14,13 @@ import pytest
 
 from alerts.feedback.writer import MarkWriter
 from tests.alertutil import (AlerterThread, committed, decision, headline, ledger, produce,
-                             wait_for, with_slack, write_config)
-from tests.feedbackutil import ServerThread, marks, marks_line, with_secret
+                             wait_for, write_config)
+from tests.feedbackutil import (ServerThread, marks, marks_line,  # noqa: F401 (fixture)
+                                slack_settings)
 from tests.feedtools import dead_producer
 
 DISPUTE = "C0DISPUTE1"
 OFFICER = "U0OFFICER1"
-
-
-@pytest.fixture
-def slack_settings(settings, fake):
-    write_config(settings)
-    return with_secret(with_slack(settings, fake), fake)
 
 
 def _alert(slack_settings, fake, *decisions):

@@ -49,10 +49,8 @@ class FeedbackBook:
         self._by_alert: dict[str, set[str]] = {}
         self._mutes: dict[str, Mute] = {}
         self._muted_urls: dict[tuple[str, str], str] = {}
-        self.records = 0
 
     def apply(self, mark: Mark) -> None:
-        self.records += 1
         key = mark.key  # the last record of a key wins, as compaction keeps it
         self._marks[key] = mark
         self._by_alert.setdefault(mark.alert_id, set()).add(key)

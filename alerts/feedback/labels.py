@@ -15,6 +15,10 @@ from alerts.feedback.report import category_verdicts
 from newswatch.messages import CATEGORIES, Article, Decision, Mark
 
 
+THEN_MARKED = "the alerts officers marked"
+"""what "then" is when no older ruleset is given: the categories the marked alerts raised"""
+
+
 @dataclass
 class Judged:
     article_id: str
@@ -122,7 +126,7 @@ class LabelResult:
 def compare(judged: dict[str, Judged], articles: dict[str, Article], *,
             classify_now: Callable[[Article], Decision], now_label: str,
             classify_then: Callable[[Article], Decision] | None = None,
-            then_label: str = "the alerts officers marked") -> LabelResult:
+            then_label: str = THEN_MARKED) -> LabelResult:
     rows, missing = [], []
     for article_id, j in sorted(judged.items()):
         article = articles.get(article_id)

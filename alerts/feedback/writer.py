@@ -13,6 +13,7 @@ import logging
 from kafka import KafkaProducer
 from kafka.errors import KafkaError
 
+from newswatch.broker.clients import send
 from newswatch.errors import FeedbackError
 from newswatch.messages import Mark
 
@@ -28,9 +29,7 @@ class MarkWriter:
     def write(self, mark: Mark) -> None:
         """Return once Kafka has the mark; FeedbackError if it did not confirm in time."""
         try:
-            future = self.producer.send(self.topic, key=mark.key.encode("utf-8"),
-                                        value=mark.to_json())
-            meta = future.get(timeout=self.timeout)
+            meta = send(self.producer, self.topic, mark.key, mark).get(timeout=self.timeout)
         except KafkaError as exc:
             raise FeedbackError(f"Kafka did not confirm the mark ({type(exc).__name__})",
                                 fix="check the broker; the officer can click again") from None

@@ -184,6 +184,7 @@ class SlackWebSink(Sink):
         self.sleep = sleep
         self.counter = _Counter()
         self._ids: dict[str, str] = {}
+        self._team_id: str | None = None  # learned by check() (auth.test)
         client.retry_handlers = [
             RateLimitRetry(delivery.rate_limit_retries, delivery.max_retry_after_seconds,
                            self.counter, sleep),
@@ -223,7 +224,7 @@ class SlackWebSink(Sink):
 
     def team_id(self) -> str | None:
         """The bot's own workspace (auth.test), for refusing clicks from other ones."""
-        if getattr(self, "_team_id", None) is None:
+        if self._team_id is None:
             self.check()
         return self._team_id
 

@@ -67,7 +67,6 @@ def unmute_command(
     """Post a muted story's later reports again, from now on."""
     from alerts.feedback.book import load_book
     from alerts.feedback.writer import MarkWriter
-    from alerts.identity import story_key
     from alerts.ledger import Ledger, LedgerReader
     from newswatch.broker.clients import make_producer
     from newswatch.topics import Topics
@@ -89,11 +88,9 @@ def unmute_command(
         listed = ", ".join(m.story for m in book.mutes()) or "none"
         raise InputError(f"story {story} is not muted", fix=f"muted stories: {listed}")
     mark = Mark(alert_id=story_id, user=f"cli:{getpass.getuser()}", action="unmute",
-                at=utcnow(), story=story_id, story_url=mute.story_url,
+                at=utcnow(), story=story_id, story_url=mute.story_url, route=mute.route,
                 article_id=root.article_id if root else "", via="cli",
                 title=root.title if root else "")
-    if root is not None and not mark.story_url:
-        mark = mark.model_copy(update={"story_url": story_key(root.url, root.article_id)})
     writer = MarkWriter(make_producer(settings), topics.feedback, timeout=15)
     try:
         writer.write(mark)

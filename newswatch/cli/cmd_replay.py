@@ -54,6 +54,11 @@ def _classifier(path: Path):
 
 
 def _run(settings, since: datetime, until: datetime | None, **kw) -> ReplayResult:
+    return _with_progress(replay, settings, since, until, **kw)
+
+
+def _with_progress(read, *args, **kw):
+    """Call `read(*args, on_progress=..., **kw)` behind the progress bar (terminals only)."""
     with Progress(TextColumn("replaying"), BarColumn(), MofNCompleteColumn(),
                   TextColumn("{task.fields[rate]}"),
                   TextColumn("[progress.percentage]{task.percentage:>3.0f}%"),
@@ -68,7 +73,7 @@ def _run(settings, since: datetime, until: datetime | None, **kw) -> ReplayResul
                 progress.update(task, completed=done, total=total,
                                 rate=f"{rate:,.0f} articles/s")
 
-        return replay(settings, since, until, on_progress=on_progress, **kw)
+        return read(*args, on_progress=on_progress, **kw)
 
 
 def _utc(moment: datetime) -> str:
@@ -174,7 +179,7 @@ def _labelled(settings, labels: str, classify_now, now_label: str, classify_then
         raise InputError(f"--labels {labels!r} is not a label source",
                          fix=f"valid: {', '.join(LABEL_SOURCES)}")
     from alerts.feedback.book import load_book
-    from alerts.feedback.labels import compare, judged_articles
+    from alerts.feedback.labels import THEN_MARKED, compare, judged_articles
     from newswatch.replay import judged_versions
 
     judged = judged_articles(load_book(settings).judgements())
@@ -182,10 +187,10 @@ def _labelled(settings, labels: str, classify_now, now_label: str, classify_then
         console.print("no marked articles yet: officers mark alerts with the buttons under "
                       "each one")
         return
-    articles, _ = judged_versions(settings, {a: j.content_hash for a, j in judged.items()})
-    kw = {"then_label": then_label} if then_label else {}
+    articles = _with_progress(judged_versions, settings,
+                              {a: j.content_hash for a, j in judged.items()})
     result = compare(judged, articles, classify_now=classify_now, now_label=now_label,
-                     classify_then=classify_then, **kw)
+                     classify_then=classify_then, then_label=then_label or THEN_MARKED)
     other = sum(1 for a, art in articles.items()
                 if judged[a].content_hash and art.content_hash != judged[a].content_hash)
     console.print(f"then: {escape(result.then_label)}\nnow:  {escape(result.now_label)}\n"
